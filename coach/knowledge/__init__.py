@@ -1,0 +1,1 @@
+"""The knowledge base: topic notes and their question banks."""

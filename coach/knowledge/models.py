@@ -1,0 +1,212 @@
+"""Pydantic models for notes and the four question kinds."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Track = Literal[
+    "fundamentals",
+    "data",
+    "algorithms",
+    "evaluation",
+    "deep-learning",
+    "genai",
+    "mlops",
+    "data-engineering",
+    "system-design",
+    "coding",
+    "behavioral",
+    "career",
+]
+TRACKS: tuple[str, ...] = Track.__args__  # type: ignore[attr-defined]
+Role = Literal["ml-engineer", "data-scientist", "mlops-engineer", "ai-engineer"]
+ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
+Difficulty = Literal["easy", "medium", "hard"]
+DIFFICULTIES: tuple[str, ...] = Difficulty.__args__  # type: ignore[attr-defined]
+Kind = Literal["technical", "behavioral", "system_design", "coding"]
+KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+Dimension = Literal[
+    "requirements", "data", "features", "model", "serving", "monitoring", "tradeoffs", "scale"
+]
+DIMENSIONS: tuple[str, ...] = Dimension.__args__  # type: ignore[attr-defined]
+SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NoteMeta(_Strict):
+    """Front matter of a topic note."""
+
+    id: str = Field(pattern=SLUG)
+    title: str = Field(min_length=3)
+    track: Track
+    topics: list[str] = Field(min_length=1)
+    roles: list[Role] = Field(min_length=1)
+    difficulty: Difficulty
+    related: list[str] = Field(default_factory=list)
+
+
+class Note(BaseModel):
+    """A topic note: front matter plus Markdown body."""
+
+    model_config = ConfigDict(frozen=True)
+
+    meta: NoteMeta
+    body: str
+    path: str
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    @property
+    def title(self) -> str:
+        return self.meta.title
+
+    @property
+    def word_count(self) -> int:
+        return len(self.body.split())
+
+
+class KeyPoint(_Strict):
+    """One checkable statement a good answer makes."""
+
+    id: str = Field(pattern=SLUG, max_length=40)
+    text: str = Field(min_length=10)
+    weight: float = Field(default=1.0, gt=0, le=5)
+    probe: str = Field(min_length=10)
+    """Follow-up asked when the point is missed; it must not give the answer away."""
+    cues: list[str] = Field(default_factory=list)
+    """Optional short phrases a covering answer tends to use (synonyms welcome)."""
+    dimension: Dimension | None = None
+    """System-design questions: which design dimension the point belongs to."""
+
+
+class Misconception(_Strict):
+    """A wrong belief candidates really hold, and its correction."""
+
+    claim: str = Field(min_length=10)
+    correction: str = Field(min_length=10)
+
+
+class StarPart(_Strict):
+    """What a complete part of a STAR story looks like, and the probe when it is missing."""
+
+    expect: str = Field(min_length=10)
+    probe: str = Field(min_length=10)
+
+
+class StarRubric(_Strict):
+    situation: StarPart
+    task: StarPart
+    action: StarPart
+    result: StarPart
+
+
+class _QuestionBase(_Strict):
+    id: str = Field(pattern=SLUG, max_length=80)
+    prompt: str = Field(min_length=15)
+    difficulty: Difficulty
+    roles: list[Role] = Field(min_length=1)
+    topics: list[str] = Field(default_factory=list)
+    """Topic slugs; empty means the note's topics."""
+    hints: list[str] = Field(default_factory=list, max_length=3)
+    model_answer: str = Field(min_length=40)
+
+
+class TechnicalQuestion(_QuestionBase):
+    kind: Literal["technical"] = "technical"
+    key_points: list[KeyPoint] = Field(min_length=3, max_length=6)
+    misconceptions: list[Misconception] = Field(default_factory=list)
+
+
+class BehavioralQuestion(_QuestionBase):
+    kind: Literal["behavioral"] = "behavioral"
+    competencies: list[str] = Field(min_length=1)
+    star: StarRubric
+    key_points: list[KeyPoint] = Field(default_factory=list, max_length=6)
+    misconceptions: list[Misconception] = Field(default_factory=list)
+
+
+class SystemDesignQuestion(_QuestionBase):
+    kind: Literal["system_design"] = "system_design"
+    key_points: list[KeyPoint] = Field(min_length=5, max_length=12)
+    misconceptions: list[Misconception] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _dimensions(self) -> SystemDesignQuestion:
+        missing = [k.id for k in self.key_points if k.dimension is None]
+        if missing:
+            raise ValueError(f"key points {missing} need a 'dimension' ({', '.join(DIMENSIONS)})")
+        return self
+
+
+class CodingTest(_Strict):
+    """One call of the candidate's function and the value it must return."""
+
+    name: str = Field(min_length=3)
+    args: list[Any]
+    expected: Any
+    tolerance: float | None = None
+    """Absolute tolerance for floats (applied element-wise to lists)."""
+
+
+class CodingQuestion(_QuestionBase):
+    kind: Literal["coding"] = "coding"
+    signature: str = Field(pattern=r"^def [A-Za-z_][A-Za-z0-9_]*\(")
+    reference_solution: str = Field(min_length=20)
+    tests: list[CodingTest] = Field(min_length=5)
+    key_points: list[KeyPoint] = Field(min_length=2, max_length=6)
+    misconceptions: list[Misconception] = Field(default_factory=list)
+
+    @property
+    def entry_point(self) -> str:
+        return self.signature[4:].split("(", 1)[0].strip()
+
+    @field_validator("reference_solution")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        import ast
+
+        try:
+            ast.parse(value)
+        except SyntaxError as exc:
+            raise ValueError(f"does not parse as Python: {exc.msg} (line {exc.lineno})") from None
+        return value
+
+
+Question = Annotated[
+    TechnicalQuestion | BehavioralQuestion | SystemDesignQuestion | CodingQuestion,
+    Field(discriminator="kind"),
+]
+
+
+class QuestionBank(_Strict):
+    """The questions file beside a note."""
+
+    questions: list[Question] = Field(min_length=1)
+
+
+class BankQuestion(BaseModel):
+    """A question together with where it lives."""
+
+    model_config = ConfigDict(frozen=True)
+
+    question: Question
+    note_id: str
+    track: Track
+    topics: tuple[str, ...]
+    path: str
+    line: int
+
+    @property
+    def id(self) -> str:
+        return self.question.id
+
+    @property
+    def kind(self) -> str:
+        return self.question.kind

@@ -1,0 +1,122 @@
+"""Settings: environment (COACH_*), then the TOML config file, then defaults."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from coach.errors import ConfigError
+from coach.paths import Paths, resolve_paths
+
+Role = Literal["ml-engineer", "data-scientist", "mlops-engineer", "ai-engineer"]
+
+
+class InterviewSettings(BaseModel):
+    """How interviews run."""
+
+    followups: int = Field(default=2, ge=0, le=5)
+    """Most follow-up questions asked after one answer."""
+    questions: int = Field(default=5, ge=1, le=50)
+    """Questions in a session when none is given."""
+    role: Role = "ml-engineer"
+    """The role sessions prepare for by default."""
+    mock_minutes_per_question: int = Field(default=6, ge=1, le=60)
+    """Time per question in mock mode."""
+
+
+class Settings(BaseSettings):
+    """All settings; each can be set as COACH_<NAME> or in the config file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="COACH_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    provider: str = "offline"
+    """Chat provider: offline, fake, openai/MODEL, openai-compatible (with base_url), local."""
+    model: str = ""
+    """Model name for the provider (for example gpt-4o-mini or llama3.1)."""
+    base_url: str = ""
+    """Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1."""
+    api_key: SecretStr = SecretStr("")
+    """API key; also read from OPENAI_API_KEY when empty."""
+    timeout: float = Field(default=60.0, gt=0, le=600)
+    """Seconds to wait for one LLM request."""
+    temperature: float = Field(default=0.2, ge=0, le=2)
+    """Sampling temperature for the LLM."""
+    max_retries: int = Field(default=2, ge=0, le=10)
+    """Retries after a timeout, connection error, 429 or 5xx."""
+    chroma_url: str = ""
+    """URL of a shared Chroma server; empty means the embedded store in the data dir."""
+    theme: str = "textual-dark"
+    """TUI theme name."""
+    keys: dict[str, str] = Field(default_factory=dict)
+    """Key binding overrides by binding id, e.g. {"submit": "ctrl+s"}."""
+    interview: InterviewSettings = Field(default_factory=InterviewSettings)
+    """Interview defaults."""
+
+    @field_validator("chroma_url", "base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    def __init__(self, settings_cls: type[BaseSettings], path: Path) -> None:
+        super().__init__(settings_cls)
+        self.path = path
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        if not self.path.exists():
+            return {}
+        try:
+            return tomllib.loads(self.path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(
+                f"{self.path}: not valid TOML ({exc}) — fix the file or move it aside"
+            ) from exc
+
+
+def load_settings(paths: Paths | None = None, **overrides: Any) -> Settings:
+    """Load settings, turning any validation problem into one clear ConfigError line."""
+    paths = paths or resolve_paths()
+
+    class _Settings(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return (init_settings, env_settings, _TomlSource(settings_cls, paths.config_file))
+
+    try:
+        settings = _Settings(**overrides)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = ".".join(str(p) for p in err["loc"]) or "settings"
+        raise ConfigError(
+            f"setting '{name}': {err['msg']} — set COACH_{name.upper().replace('.', '__')} "
+            f"or fix '{name}' in {paths.config_file}"
+        ) from None
+    return Settings.model_validate(settings.model_dump())
+
+
+def api_key(settings: Settings) -> str:
+    import os
+
+    return settings.api_key.get_secret_value() or os.environ.get("OPENAI_API_KEY", "")
