@@ -1,0 +1,1 @@
+"""Evaluations of the coach itself: grader agreement, retrieval, simulated interviews."""

@@ -1,0 +1,401 @@
+"""The offline grader: rubric coverage from the bundled embeddings plus lexical cues.
+
+How a score is made (technical and system-design questions):
+  1. The answer is split into sentences (long ones into clauses); sentences that instruct the
+     grader are removed and flagged, so they can never earn credit.
+  2. For each key point, the best window of 1-3 consecutive units is found and described by
+     coverage features (sentence similarity, question-demoted word overlap, soft word
+     alignment, ...); a logistic model fitted on training data only turns them into the
+     probability that the point is stated. That window is the quoted evidence.
+  3. Missed points may be recovered from follow-up answers (marked prompted, 80% credit).
+  4. Weighted coverage goes through the shipped score curve to 0-5; each misconception
+     detected costs 0.75, each hint 0.25; degenerate answers are capped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from coach.embeddings import Embedder
+from coach.grading import signals
+from coach.grading.features import Calibration, FeatureExtractor, Prepared
+from coach.grading.models import (
+    Grade,
+    KeyPointResult,
+    MisconceptionHit,
+    Quote,
+    StarResult,
+    level_for,
+)
+from coach.grading.rubric import Rubric
+from coach.grading.text import Unit, clean, content_stems, words
+
+COVERED = 0.5
+PARTIAL = 0.3
+PROMPTED_CREDIT = 0.8
+MISCONCEPTION_PENALTY = 0.75
+HINT_PENALTY = 0.25
+MAX_CHARS = 200_000
+
+
+@dataclass
+class _Answer:
+    raw: str
+    units: list[Unit]
+    prepared: Prepared | None
+    source: str
+
+
+class Grader:
+    """Grades answers against rubrics; deterministic for a given model and calibration."""
+
+    def __init__(self, embedder: Embedder, calibration: Calibration | None = None,
+                 *, run_code: bool = True, code_timeout: float = 5.0) -> None:
+        self.embedder = embedder
+        self.calibration = calibration or Calibration.load()
+        self.fx = FeatureExtractor(embedder)
+        self.run_code = run_code
+        self.code_timeout = code_timeout
+
+    # -- public -----------------------------------------------------------------------------
+
+    def warm(self, rubrics: Sequence[Rubric], answers: Sequence[str] = ()) -> None:
+        """Embed every text a batch of grades will need in one call (batch throughput)."""
+        texts: list[str] = []
+        for rubric in rubrics:
+            texts.append(clean(rubric.prompt))
+            for p in rubric.points:
+                texts.extend(p.references)
+            for m in rubric.misconceptions:
+                texts += [m.claim, m.correction]
+        for answer in answers:
+            units, _ = self.fx.unit_texts(answer[:MAX_CHARS], "")
+            texts.extend(clean(u.text)[:1000] for u in units)
+        if texts:
+            self.embedder.encode(list(dict.fromkeys(texts)))
+
+    def grade(self, rubric: Rubric, answer: str, *, followups: Sequence[str] = (),
+              hints_used: int = 0) -> Grade:
+        answer = answer if isinstance(answer, str) else str(answer)
+        flags: list[str] = []
+        if len(answer) > MAX_CHARS:
+            flags.append("very-long")
+        text = answer[:MAX_CHARS]
+        early = self._degenerate(text)
+        if early:
+            return self._zero(rubric, early, hints_used)
+        if rubric.kind == "behavioral":
+            return self._grade_behavioral(rubric, text, followups, hints_used, flags)
+        return self._grade_rubric(rubric, text, followups, hints_used, flags)
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _degenerate(self, text: str) -> str | None:
+        if not text.strip():
+            return "empty"
+        if signals.is_idk(text):
+            return "no-answer"
+        if signals.is_gibberish(text):
+            return "gibberish"
+        return None
+
+    def _zero(self, rubric: Rubric, flag: str, hints_used: int) -> Grade:
+        message = {
+            "empty": "No answer was given.",
+            "no-answer": "You said you don't know. In an interview, reason aloud from what you "
+                         "do know — partial credit beats none.",
+            "gibberish": "The answer could not be read as text.",
+        }[flag]
+        return Grade(question_id=rubric.question_id, kind=rubric.kind, score=0.0,
+                     level="no credit",
+                     key_points=[KeyPointResult(id=p.id, text=p.text, weight=p.weight,
+                                                status="missed", confidence=0.0,
+                                                dimension=p.dimension) for p in rubric.points],
+                     missed=[p.id for p in rubric.points], flags=[flag],
+                     hints_used=hints_used, feedback=[message])
+
+    def _prepare(self, text: str, rubric: Rubric, source: str,
+                 flags: list[str]) -> _Answer:
+        units, truncated = self.fx.unit_texts(text, rubric.prompt)
+        if truncated and "very-long" not in flags:
+            flags.append("very-long")
+        bad = set(signals.injection_units(units))
+        if bad and "instructions-to-grader" not in flags:
+            flags.append("instructions-to-grader")
+        kept = [u for i, u in enumerate(units) if i not in bad]
+        if not kept:
+            return _Answer(text, [], None, source)
+        texts = [clean(u.text)[:1000] for u in kept]
+        vectors = self.embedder.encode(texts + [clean(rubric.prompt)])
+        q_stems = set(content_stems(rubric.prompt))
+        from coach.grading.text import STOPWORDS, stem
+
+        prep = Prepared(
+            text=text, units=kept, vectors=vectors[: len(kept)],
+            stems=[content_stems(t) for t in texts],
+            novel_words=[[w for w in words(t) if w not in STOPWORDS and stem(w) not in q_stems]
+                         for t in texts],
+            truncated=truncated, question_stems=q_stems,
+        )
+        return _Answer(text, kept, prep, source)
+
+    def _cover(self, ans: _Answer, refs: list[str], rubric: Rubric) -> tuple[float, Quote | None]:
+        if ans.prepared is None:
+            return 0.0, None
+        cov = self.fx.coverage(ans.prepared, refs, rubric.prompt, self.calibration)
+        if cov is None:
+            return 0.0, None
+        lo, hi = ans.units[cov.start_unit], ans.units[cov.end_unit]
+        quote = Quote(text=ans.raw[lo.start:hi.end], start=lo.start, end=hi.end,
+                      source=ans.source)
+        return cov.probability, quote
+
+    def _cue_bonus(self, ans: _Answer, cues: Sequence[str], p: float) -> float:
+        """A stated cue phrase (all of its content words in one unit) lifts weak coverage."""
+        if ans.prepared is None or not cues:
+            return p
+        for cue in cues:
+            cue_stems = set(content_stems(cue))
+            if cue_stems and any(cue_stems <= set(s) for s in ans.prepared.stems):
+                return max(p, min(1.0, p + 0.2))
+        return p
+
+    def _points(self, rubric: Rubric, main: _Answer,
+                extra: list[_Answer]) -> list[KeyPointResult]:
+        results = []
+        for point in rubric.points:
+            p, quote = self._cover(main, point.references, rubric)
+            p = self._cue_bonus(main, point.cues, p)
+            prompted = False
+            if p < COVERED:
+                for ans in extra:
+                    pf, qf = self._cover(ans, point.references, rubric)
+                    pf = self._cue_bonus(ans, point.cues, pf)
+                    if pf >= COVERED and pf * PROMPTED_CREDIT > p:
+                        p, quote, prompted = pf * PROMPTED_CREDIT, qf, True
+                        break
+            status = ("covered" if p >= COVERED or (prompted and p >= COVERED * PROMPTED_CREDIT)
+                      else "partial" if p >= PARTIAL else "missed")
+            results.append(KeyPointResult(
+                id=point.id, text=point.text, weight=point.weight, status=status,
+                confidence=round(min(1.0, p), 3),
+                evidence=quote if status != "missed" else None,
+                prompted=prompted, dimension=point.dimension,
+            ))
+        return results
+
+    def _misconceptions(self, rubric: Rubric, answers: list[_Answer]) -> list[MisconceptionHit]:
+        hits = []
+        for m in rubric.misconceptions:
+            for ans in answers:
+                p_claim, quote = self._cover(ans, [m.claim], rubric)
+                if p_claim < 0.6 or quote is None:
+                    continue
+                p_fix, _ = self._cover(ans, [m.correction], rubric)
+                if signals_negated(quote.text) != signals_negated(m.claim):
+                    continue
+                if p_claim > p_fix + 0.1:
+                    hits.append(MisconceptionHit(claim=m.claim, correction=m.correction,
+                                                 evidence=quote))
+                    break
+        return hits
+
+    def _answer_level_flags(self, main: _Answer, rubric: Rubric, flags: list[str],
+                            best_p: float) -> float:
+        """Caps for degenerate answers (1.0 means no cap), adding their flags."""
+        cap = 5.0
+        if main.prepared is None:
+            flags.append("no-content")
+            return 0.0
+        q_stems = main.prepared.question_stems
+        all_stems = [s for st in main.prepared.stems for s in st]
+        novelty = len(set(all_stems) - q_stems) / max(1, len(set(all_stems)))
+        vec = main.prepared.vectors.mean(axis=0)
+        vec = vec / (np.linalg.norm(vec) + 1e-9)
+        qvec = self.embedder.encode([clean(rubric.prompt)])[0]
+        q_sim = float(vec @ qvec)
+        if novelty < 0.1 and q_sim > 0.85:
+            flags.append("repeats-question")
+            cap = min(cap, 0.5)
+        if signals.is_keyword_list(main.raw):
+            flags.append("keyword-list")
+            cap = min(cap, 1.0)
+        topic_refs = [rubric.prompt, rubric.model_answer] if rubric.model_answer else [
+            rubric.prompt]
+        topic = self.embedder.encode(topic_refs)
+        rel = float((main.prepared.vectors @ topic.T).max())
+        if best_p < 0.2 and rel < 0.3:
+            flags.append("off-topic")
+            cap = min(cap, 0.5)
+        n_words = len(words(main.raw))
+        model_words = max(60, len(words(rubric.model_answer)))
+        if n_words > 3 * model_words and best_p < COVERED:
+            flags.append("unfocused")
+        return cap
+
+    def _grade_rubric(self, rubric: Rubric, text: str, followups: Sequence[str],
+                      hints_used: int, flags: list[str]) -> Grade:
+        self.warm([rubric])
+        main = self._prepare(text, rubric, "answer", flags)
+        extra = [self._prepare(f, rubric, f"followup-{i + 1}", flags)
+                 for i, f in enumerate(followups) if f and f.strip()]
+        points = self._points(rubric, main, extra)
+        miscon = self._misconceptions(rubric, [main, *extra])
+        best_p = max((k.confidence for k in points if not k.prompted), default=0.0)
+        cap = self._answer_level_flags(main, rubric, flags, best_p)
+        total_w = sum(k.weight for k in points) or 1.0
+        fraction = sum(k.weight * k.confidence for k in points) / total_w
+        approach = 5.0 * self.calibration.to_score(fraction)
+        code = None
+        if rubric.coding is not None:
+            code = self._code(rubric, text)
+            if code is None:
+                score = approach
+            elif not code.parsed:
+                flags.append("code-does-not-parse")
+                score = 0.5 * approach
+            elif code.total:
+                score = 5.0 * 0.75 * code.passed / code.total + 0.25 * approach
+                if code.error and not code.tests:
+                    flags.append("code-failed-to-run")
+            else:
+                score = approach
+        else:
+            score = approach
+        score -= MISCONCEPTION_PENALTY * len(miscon) + HINT_PENALTY * hints_used
+        score = round(max(0.0, min(cap, score, 5.0)), 1)
+        grade = Grade(
+            question_id=rubric.question_id, kind=rubric.kind, score=score,
+            level=level_for(score), key_points=points,
+            missed=[k.id for k in points if k.status == "missed"], misconceptions=miscon,
+            code=code, flags=flags, hints_used=hints_used,
+        )
+        grade.feedback = feedback_lines(grade, rubric)
+        return grade
+
+    def _code(self, rubric: Rubric, text: str) -> signals_CodeResult | None:
+        if not self.run_code or rubric.coding is None:
+            return None
+        from coach.grading.sandbox import run_tests
+
+        return run_tests(rubric.coding, text, timeout=self.code_timeout)
+
+    def _grade_behavioral(self, rubric: Rubric, text: str, followups: Sequence[str],
+                          hints_used: int, flags: list[str]) -> Grade:
+        main = self._prepare(text, rubric, "answer", flags)
+        extra = [self._prepare(f, rubric, f"followup-{i + 1}", flags)
+                 for i, f in enumerate(followups) if f and f.strip()]
+        if main.prepared is None:
+            return self._zero(rubric, "empty", hints_used).model_copy(
+                update={"flags": [*flags, "no-content"]})
+        star = signals.analyse_star(main.units, text)
+        for ans in extra:
+            more = signals.analyse_star(ans.units, ans.raw)
+            for mine, theirs in zip(star.parts, more.parts, strict=True):
+                if not mine.present and theirs.present and theirs.evidence:
+                    mine.present, mine.prompted = True, True
+                    mine.evidence = theirs.evidence.model_copy(update={"source": ans.source})
+            if not star.quantified and more.quantified:
+                star.quantified = True
+                star.quantified_evidence = more.quantified_evidence.model_copy(  # type: ignore[union-attr]
+                    update={"source": ans.source})
+            if not star.reflection and more.reflection:
+                star.reflection = True
+                star.reflection_evidence = more.reflection_evidence.model_copy(  # type: ignore[union-attr]
+                    update={"source": ans.source})
+        points = self._points(rubric, main, extra) if rubric.points else []
+        weights = {"situation": 1.0, "task": 1.0, "action": 1.5, "result": 1.5}
+        star_frac = sum(weights[p.part] * (PROMPTED_CREDIT if p.prompted else 1.0)
+                        for p in star.parts if p.present) / sum(weights.values())
+        own = {"I": 1.0, "mixed": 0.6, "we": 0.2, "none": 0.0}[star.ownership]
+        base = 0.6 * star_frac + 0.15 * star.quantified + 0.15 * star.reflection + 0.1 * own
+        if points:
+            total_w = sum(k.weight for k in points)
+            kp_frac = sum(k.weight * k.confidence for k in points) / total_w
+            base = 0.75 * base + 0.25 * kp_frac
+        # Relevance: the story must be about what was asked.
+        refs = [rubric.prompt, rubric.model_answer, *[
+            p.expect for p in (rubric.star.situation, rubric.star.task, rubric.star.action,
+                               rubric.star.result)]] if rubric.star else [rubric.prompt]
+        ref_vecs = self.embedder.encode(refs)
+        assert main.prepared is not None
+        rel = float(np.sort((main.prepared.vectors @ ref_vecs.T).max(axis=1))[-3:].mean())
+        n_words = len(words(text))
+        length_factor = min(1.0, n_words / 80)
+        relevance = min(1.0, max(0.0, (rel - 0.15) / 0.25))
+        score = 5.0 * base * relevance * (0.5 + 0.5 * length_factor)
+        cap = 5.0
+        if rel < 0.2:
+            flags.append("off-topic")
+            cap = 0.5
+        if signals.is_keyword_list(text):
+            flags.append("keyword-list")
+            cap = min(cap, 1.0)
+        score -= HINT_PENALTY * hints_used
+        score = round(max(0.0, min(cap, score)), 1)
+        grade = Grade(question_id=rubric.question_id, kind=rubric.kind, score=score,
+                      level=level_for(score), key_points=points,
+                      missed=[k.id for k in points if k.status == "missed"], star=star,
+                      flags=flags, hints_used=hints_used)
+        grade.feedback = feedback_lines(grade, rubric)
+        return grade
+
+
+signals_CodeResult = __import__("coach.grading.models", fromlist=["CodeResult"]).CodeResult
+
+
+def signals_negated(text: str) -> bool:
+    from coach.grading.text import has_negation
+
+    return has_negation(text)
+
+
+def feedback_lines(grade: Grade, rubric: Rubric) -> list[str]:
+    """Plain-language feedback built only from the graded facts."""
+    lines: list[str] = []
+    flag_text = {
+        "instructions-to-grader": "Text addressed to the grader was ignored; only the answer "
+                                  "itself is graded.",
+        "repeats-question": "The answer mostly restates the question.",
+        "keyword-list": "A list of terms is not an explanation — say how the ideas connect.",
+        "off-topic": "The answer does not address the question that was asked.",
+        "very-long": "The answer is very long; only its most relevant passages were graded.",
+        "unfocused": "The answer is long for what it covers; lead with the key idea.",
+        "code-does-not-parse": "The code does not parse, so it was graded on its approach only.",
+        "no-content": "Nothing gradable was left in the answer.",
+    }
+    for flag in grade.flags:
+        if flag in flag_text:
+            lines.append(flag_text[flag])
+    covered = [k for k in grade.key_points if k.status == "covered"]
+    if covered:
+        lines.append("Covered: " + "; ".join(k.text for k in covered[:4]))
+    missed = sorted((k for k in grade.key_points if k.status != "covered"),
+                    key=lambda k: -k.weight)
+    if missed:
+        lines.append("To strengthen: " + "; ".join(k.text for k in missed[:3]))
+    for m in grade.misconceptions:
+        lines.append(f"Misconception: “{m.evidence.text[:120]}” — {m.correction}")
+    if grade.code is not None:
+        if grade.code.parsed and grade.code.total:
+            lines.append(f"Tests passed: {grade.code.passed}/{grade.code.total}"
+                         + (f" ({grade.code.error})" if grade.code.error else ""))
+        elif not grade.code.parsed:
+            lines.append(f"Code error: {grade.code.error}")
+    if grade.star is not None:
+        star: StarResult = grade.star
+        missing = [p.part for p in star.parts if not p.present]
+        if missing:
+            lines.append("Missing from the story: " + ", ".join(missing))
+        if not star.quantified:
+            lines.append("Quantify the result (a number, a percentage, time saved).")
+        if not star.reflection:
+            lines.append("Close with what you learned or would do differently.")
+        if star.ownership in ("we", "none"):
+            lines.append("Say what you did yourself — use “I” for your own actions.")
+    if grade.hints_used:
+        lines.append(f"Hints used: {grade.hints_used} (−{HINT_PENALTY} each).")
+    return lines

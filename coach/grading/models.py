@@ -1,0 +1,112 @@
+"""The typed result of grading one answer."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Level = Literal["no credit", "weak", "partial", "good", "strong"]
+Status = Literal["covered", "partial", "missed"]
+StarName = Literal["situation", "task", "action", "result"]
+GRADE_VERSION = 1
+
+
+def level_for(score: float) -> Level:
+    if score < 1.0:
+        return "no credit"
+    if score < 2.0:
+        return "weak"
+    if score < 3.0:
+        return "partial"
+    if score < 4.0:
+        return "good"
+    return "strong"
+
+
+class Quote(BaseModel):
+    """An exact substring of what the candidate wrote, and where it is."""
+
+    text: str
+    start: int
+    end: int
+    source: str = "answer"
+    """'answer' or 'followup-N' (the N-th follow-up answer, from 1)."""
+
+
+class KeyPointResult(BaseModel):
+    id: str
+    text: str
+    weight: float
+    status: Status
+    confidence: float = Field(ge=0, le=1)
+    """The grader's probability that the point is covered."""
+    evidence: Quote | None = None
+    prompted: bool = False
+    """Covered only after a follow-up asked for it."""
+    dimension: str | None = None
+
+
+class MisconceptionHit(BaseModel):
+    claim: str
+    correction: str
+    evidence: Quote
+
+
+class StarPartResult(BaseModel):
+    part: StarName
+    present: bool
+    evidence: Quote | None = None
+    prompted: bool = False
+
+
+class StarResult(BaseModel):
+    parts: list[StarPartResult]
+    ownership: Literal["I", "we", "mixed", "none"]
+    i_count: int
+    we_count: int
+    quantified: bool
+    quantified_evidence: Quote | None = None
+    reflection: bool
+    reflection_evidence: Quote | None = None
+
+
+class TestOutcome(BaseModel):
+    name: str
+    passed: bool
+    message: str = ""
+
+
+class CodeResult(BaseModel):
+    parsed: bool
+    error: str = ""
+    passed: int = 0
+    total: int = 0
+    tests: list[TestOutcome] = Field(default_factory=list)
+    timed_out: bool = False
+    seconds: float = 0.0
+
+
+class Grade(BaseModel):
+    """Everything the grader concluded about one answer."""
+
+    version: int = GRADE_VERSION
+    question_id: str
+    kind: str
+    score: float = Field(ge=0, le=5)
+    level: Level
+    key_points: list[KeyPointResult] = Field(default_factory=list)
+    missed: list[str] = Field(default_factory=list)
+    misconceptions: list[MisconceptionHit] = Field(default_factory=list)
+    star: StarResult | None = None
+    code: CodeResult | None = None
+    flags: list[str] = Field(default_factory=list)
+    hints_used: int = 0
+    feedback: list[str] = Field(default_factory=list)
+    grader: str = "offline"
+    llm: dict[str, object] | None = None
+    """The LLM judge's verdict when one was used (see the providers docs)."""
+
+    @property
+    def covered(self) -> list[KeyPointResult]:
+        return [k for k in self.key_points if k.status != "missed"]

@@ -1,0 +1,139 @@
+"""Structural signals: degenerate answers, instructions aimed at the grader, STAR parts."""
+
+from __future__ import annotations
+
+import re
+
+from coach.grading.models import Quote, StarName, StarPartResult, StarResult
+from coach.grading.text import STOPWORDS, Unit, letter_ratio, words
+
+IDK = re.compile(
+    r"^\W*(i\s*(do\s*n[o']?t|dont|don’t)\s*know|idk|no\s*idea|not\s*sure|pass|skip|n/?a|"
+    r"i\s*have\s*no\s*(idea|clue)|no\s*clue|dunno|can'?t\s*remember|i\s*forgot|"
+    r"i'?m\s*not\s*sure|\?+|-+|\.+)\W*$",
+    re.IGNORECASE,
+)
+INJECTION = re.compile(
+    r"(ignore|disregard|forget|override)\b.{0,40}\b(instruction|rubric|rules?|prompt|above|"
+    r"previous|grading|criteria)|"
+    r"\b(give|award|assign|grade|score|rate|mark)\b.{0,30}(\b5\s*/\s*5|\b10\s*/\s*10|full marks|"
+    r"perfect score|maximum|top score|100\s*%|\b5 out of 5|highest)|"
+    r"\b(you are|act as|pretend|as an ai|system prompt|new instructions?)\b.{0,40}"
+    r"(grader|judge|model|assistant|instructions?)|"
+    r"(this answer|my answer|the answer)\s+(is|deserves)\s+(perfect|correct|excellent|a 5)",
+    re.IGNORECASE,
+)
+_VOWEL = re.compile(r"[aeiouy]", re.IGNORECASE)
+_CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}", re.IGNORECASE)
+_NUMBER = re.compile(r"(\d+(\.\d+)?\s*(%|percent|x\b|×|ms\b|s\b|k\b|m\b|hours?|days?|weeks?|"
+                     r"points?|pp\b|users|customers|\$)|\$\s*\d|\b\d+(\.\d+)?\s*(times|fold)\b|"
+                     r"\bfrom\s+\d[\d.,]*\s*(%|ms|s)?\s+to\s+\d)", re.IGNORECASE)
+
+
+def is_idk(answer: str) -> bool:
+    text = answer.strip()
+    if IDK.match(text):
+        return True
+    low = text.lower()
+    return len(words(text)) <= 12 and bool(
+        re.search(r"\b(don'?t|do not|dont)\s+know\b|\bno idea\b|\bnot sure\b|\bno clue\b", low)
+    ) and not re.search(r"\bbut\b|\bbecause\b|\bthink\b|\bguess\b", low)
+
+
+def is_gibberish(answer: str) -> bool:
+    tokens = re.findall(r"\S+", answer)
+    if not tokens:
+        return False
+    if letter_ratio(answer.replace(" ", "")) < 0.45:
+        return True
+    alpha = [t for t in (re.sub(r"[^A-Za-z]", "", t) for t in tokens) if t]
+    if not alpha:
+        return True
+    odd = sum(1 for t in alpha if (len(t) > 3 and not _VOWEL.search(t))
+              or _CONSONANT_RUN.search(t) or len(t) > 22)
+    stop_share = sum(1 for w in words(answer) if w in STOPWORDS) / max(1, len(alpha))
+    return odd / len(alpha) > 0.3 or (len(alpha) >= 6 and stop_share < 0.03 and odd / len(alpha)
+                                        > 0.15)
+
+
+def is_keyword_list(answer: str) -> bool:
+    """A bare list of terms: very few function words and no sentence-length segments."""
+    ws = words(answer)
+    if len(ws) < 4:
+        return False
+    stop_share = sum(1 for w in ws if w in STOPWORDS) / len(ws)
+    segments = [s for s in re.split(r"[,;\n•|/]+|\s-\s", answer) if s.strip()]
+    avg = sum(len(s.split()) for s in segments) / max(1, len(segments))
+    return stop_share < 0.12 and avg <= 4.0 and len(segments) >= 3
+
+
+def injection_units(units: list[Unit]) -> list[int]:
+    return [i for i, u in enumerate(units) if INJECTION.search(u.text)]
+
+
+# --- STAR -------------------------------------------------------------------------------
+
+STAR_CUES: dict[StarName, re.Pattern[str]] = {
+    "situation": re.compile(
+        r"\b(at my (previous|last|current)|when i was|in my (last|previous|current) (role|job|"
+        r"team|company)|our team|the team|we were|the company|our company|the project|"
+        r"a project|last year|a few years ago|back in|context|there was|we had|at \w+,? i|"
+        r"i was working|i worked)\b", re.IGNORECASE),
+    "task": re.compile(
+        r"\b(my (role|task|job|goal|responsibility|assignment)|i was (responsible|asked|tasked|"
+        r"in charge|the owner)|i owned|i needed to|i had to|the goal was|our goal|goal was|"
+        r"we needed to|the task|was to|objective|i was expected|success (meant|would mean))\b",
+        re.IGNORECASE),
+    "action": re.compile(
+        r"\b(i (built|designed|decided|proposed|wrote|ran|analy[sz]ed|set up|implemented|"
+        r"created|led|started|organized|organised|scheduled|talked|met|reached out|"
+        r"investigated|dug|traced|compared|added|changed|introduced|prototyped|trained|"
+        r"tested|replaced|refactored|migrated|automated|documented|presented|suggested|"
+        r"convinced|negotiated|asked|collected|labell?ed|cleaned|split|tuned|rolled|shipped|"
+        r"deployed|monitored|wrote up|pushed|brought|focused|prioriti[sz]ed|first|then|next)|"
+        r"so i|then i|first,? i|next,? i|i also|i personally)\b", re.IGNORECASE),
+    "result": re.compile(
+        r"\b(as a result|in the end|result(ed)? (was|in)|the outcome|ended up|which (cut|"
+        r"reduced|increased|improved|saved|raised|lowered)|we (cut|reduced|increased|improved|"
+        r"saved|shipped|launched|hit|reached)|(reduced|increased|improved|cut|saved|lowered|"
+        r"raised|grew|dropped) (the )?\w+|it (worked|paid off|shipped|launched)|"
+        r"eventually|ultimately|afterwards|went from)\b", re.IGNORECASE),
+}
+REFLECTION = re.compile(
+    r"\b(i learn(ed|t)|lesson|in hindsight|looking back|next time|i would (now|do)|"
+    r"now i (always|make sure|start|check|ask)|i('ve| have) (since|started|learned)|"
+    r"taught me|i realized|i realised|what i took away|i'd do differently|"
+    r"if i did it again|since then|i now)\b", re.IGNORECASE)
+_I = re.compile(r"\b(i|me|my|myself|i'm|i've|i'd)\b", re.IGNORECASE)
+_WE = re.compile(r"\b(we|our|us|ourselves|we're|we've)\b", re.IGNORECASE)
+
+
+def _quote(unit: Unit, source: str = "answer") -> Quote:
+    return Quote(text=unit.text, start=unit.start, end=unit.end, source=source)
+
+
+def analyse_star(units: list[Unit], answer: str) -> StarResult:
+    parts: list[StarPartResult] = []
+    for name, cue in STAR_CUES.items():
+        hit = next((u for u in units if cue.search(u.text)), None)
+        if name == "result" and hit is None:
+            hit = next((u for u in units if _NUMBER.search(u.text) and units.index(u) > 0), None)
+        parts.append(StarPartResult(part=name, present=hit is not None,
+                                    evidence=_quote(hit) if hit else None))
+    quant = next((u for u in units if _NUMBER.search(u.text)), None)
+    refl = next((u for u in units if REFLECTION.search(u.text)), None)
+    i_count = len(_I.findall(answer))
+    we_count = len(_WE.findall(answer))
+    if i_count == 0 and we_count == 0:
+        ownership = "none"
+    elif i_count >= 2 * we_count:
+        ownership = "I"
+    elif we_count >= 2 * i_count:
+        ownership = "we"
+    else:
+        ownership = "mixed"
+    return StarResult(parts=parts, ownership=ownership, i_count=i_count, we_count=we_count,
+                      quantified=quant is not None,
+                      quantified_evidence=_quote(quant) if quant else None,
+                      reflection=refl is not None,
+                      reflection_evidence=_quote(refl) if refl else None)

@@ -1,0 +1,1 @@
+"""Retrieval over the knowledge notes: chunking, a persistent Chroma index, search."""

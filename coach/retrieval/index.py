@@ -1,0 +1,179 @@
+"""A persistent Chroma collection of note chunks, embedded with the bundled MiniLM."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from coach.embeddings import Embedder
+from coach.errors import CoachError
+from coach.knowledge.loader import KnowledgeBase
+from coach.retrieval.chunking import Chunk, chunk_note, note_hash
+
+log = logging.getLogger(__name__)
+COLLECTION = "coach_notes"
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    embedded_notes: int
+    embedded_chunks: int
+    removed_notes: int
+    unchanged_notes: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Hit:
+    note_id: str
+    title: str
+    heading: str
+    score: float
+    snippet: str
+    chunk_id: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"note_id": self.note_id, "title": self.title, "heading": self.heading,
+                "score": round(self.score, 4), "snippet": self.snippet, "chunk": self.chunk_id}
+
+
+def _client(path: Path, url: str) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if url:
+        from urllib.parse import urlparse
+
+        parsed = urlparse(url)
+        try:
+            client = chromadb.HttpClient(
+                host=parsed.hostname or "127.0.0.1",
+                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                ssl=parsed.scheme == "https", settings=chroma_settings,
+            )
+            client.heartbeat()
+        except Exception as exc:
+            raise CoachError(f"cannot reach the Chroma server at {url} ({type(exc).__name__}) "
+                             "— start it or unset COACH_CHROMA_URL") from None
+        return client
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:
+        raise CoachError(f"cannot open the search index at {path} ({exc}) — run "
+                         "'coach index build --rebuild'") from None
+
+
+class NoteIndex:
+    """Chunks of every note in Chroma; Chroma's own embedding function never runs."""
+
+    def __init__(self, path: Path, embedder: Embedder, url: str = "") -> None:
+        self.path = path
+        self.url = url
+        self.embedder = embedder
+        self._client_obj: Any = None
+        self._collection: Any = None
+
+    @property
+    def collection(self) -> Any:
+        if self._collection is None:
+            self._client_obj = _client(self.path, self.url)
+            self._collection = self._client_obj.get_or_create_collection(
+                COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
+        return self._collection
+
+    def reset(self) -> None:
+        self.collection  # noqa: B018 - opens the client
+        try:
+            self._client_obj.delete_collection(COLLECTION)
+        except Exception:  # a missing collection is already reset
+            log.debug("no collection to delete")
+        self._collection = None
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def indexed_hashes(self) -> dict[str, str]:
+        got = self.collection.get(include=["metadatas"])
+        return {m["note_id"]: m["note_hash"] for m in got["metadatas"] or []}
+
+    def build(
+        self, kb: KnowledgeBase, *, rebuild: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> BuildReport:
+        """Embed notes whose content changed, drop chunks of deleted notes."""
+        import time
+
+        start = time.perf_counter()
+        if rebuild:
+            self.reset()
+        known = self.indexed_hashes()
+        fingerprint = self.embedder.fingerprint
+        changed = [n for n in kb.notes.values() if known.get(n.id) != note_hash(n, fingerprint)]
+        removed = [nid for nid in known if nid not in kb.notes]
+        col = self.collection
+        for nid in removed + [n.id for n in changed if n.id in known]:
+            col.delete(where={"note_id": nid})
+        chunks_done = 0
+        batch: list[tuple[Chunk, str, str]] = []
+        for i, note in enumerate(changed):
+            h = note_hash(note, fingerprint)
+            batch.extend((c, h, note.title) for c in chunk_note(note))
+            if len(batch) >= 128 or i == len(changed) - 1:
+                self._add(batch)
+                chunks_done += len(batch)
+                batch = []
+            if progress:
+                progress(i + 1, len(changed))
+        return BuildReport(len(changed), chunks_done, len(removed),
+                           len(kb.notes) - len(changed), time.perf_counter() - start)
+
+    def _add(self, batch: Sequence[tuple[Chunk, str, str]]) -> None:
+        if not batch:
+            return
+        vectors = self.embedder.encode_uncached([c.embed_text for c, _, _ in batch])
+        self.collection.add(
+            ids=[c.id for c, _, _ in batch],
+            embeddings=[v.tolist() for v in vectors],
+            documents=[c.text for c, _, _ in batch],
+            metadatas=[{"note_id": c.note_id, "heading": c.heading, "note_hash": h,
+                        "title": title} for c, h, title in batch],
+        )
+
+    def search(self, query: str, k: int = 5, *, per_note: bool = True) -> list[Hit]:
+        """Top-k hits; with per_note, the best chunk of each of the k best notes."""
+        query = query.strip()
+        if not query:
+            return []
+        vector = self.embedder.encode([query])[0]
+        return self.search_vector(vector.tolist(), k, per_note=per_note)
+
+    def search_vector(self, vector: list[float], k: int, *, per_note: bool = True) -> list[Hit]:
+        total = self.count()
+        if total == 0:
+            return []
+        n = min(total, k * 4 if per_note else k)
+        res = self.collection.query(query_embeddings=[vector], n_results=n,
+                                    include=["metadatas", "documents", "distances"])
+        hits: list[Hit] = []
+        seen: set[str] = set()
+        for cid, meta, doc, dist in zip(res["ids"][0], res["metadatas"][0],
+                                        res["documents"][0], res["distances"][0], strict=True):
+            if per_note and meta["note_id"] in seen:
+                continue
+            seen.add(meta["note_id"])
+            hits.append(Hit(meta["note_id"], meta.get("title", ""), meta["heading"],
+                            1.0 - float(dist), _snippet(doc), cid))
+            if len(hits) >= k:
+                break
+        return hits
+
+
+def _snippet(text: str, limit: int = 200) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"

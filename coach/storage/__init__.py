@@ -1,0 +1,1 @@
+"""SQLite storage: sessions, turns, review state, drafts; numbered append-only migrations."""
