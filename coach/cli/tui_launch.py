@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
 
-def launch_tui() -> None:
+
+def launch_tui(**kwargs: Any) -> None:
     from coach.tui.app import run_app
 
-    run_app()
+    run_app(**kwargs)

@@ -217,12 +217,13 @@ class Grader:
         vec = vec / (np.linalg.norm(vec) + 1e-9)
         qvec = self.embedder.encode([clean(rubric.prompt)])[0]
         q_sim = float(vec @ qvec)
-        if novelty < 0.1 and q_sim > 0.85:
+        if novelty < 0.15 and q_sim > 0.75:
             flags.append("repeats-question")
             cap = min(cap, 0.5)
-        if signals.is_keyword_list(main.raw):
+        if rubric.coding is None and (signals.is_keyword_list(main.raw)
+                                      or signals.is_word_salad(main.raw)):
             flags.append("keyword-list")
-            cap = min(cap, 1.0)
+            cap = min(cap, 0.5)
         topic_refs = [rubric.prompt, rubric.model_answer] if rubric.model_answer else [
             rubric.prompt]
         topic = self.embedder.encode(topic_refs)
@@ -271,7 +272,7 @@ class Grader:
             question_id=rubric.question_id, kind=rubric.kind, score=score,
             level=level_for(score), key_points=points,
             missed=[k.id for k in points if k.status == "missed"], misconceptions=miscon,
-            code=code, flags=flags, hints_used=hints_used,
+            code=code, flags=flags, hints_used=hints_used, coverage=round(fraction, 4),
         )
         grade.feedback = feedback_lines(grade, rubric)
         return grade
@@ -325,7 +326,7 @@ class Grader:
         rel = float(np.sort((main.prepared.vectors @ ref_vecs.T).max(axis=1))[-3:].mean())
         n_words = len(words(text))
         length_factor = min(1.0, n_words / 80)
-        relevance = min(1.0, max(0.0, (rel - 0.15) / 0.25))
+        relevance = min(1.0, max(0.0, (rel - 0.1) / 0.25))
         score = 5.0 * base * relevance * (0.5 + 0.5 * length_factor)
         cap = 5.0
         if rel < 0.2:
@@ -333,7 +334,7 @@ class Grader:
             cap = 0.5
         if signals.is_keyword_list(text):
             flags.append("keyword-list")
-            cap = min(cap, 1.0)
+            cap = min(cap, 0.5)
         score -= HINT_PENALTY * hints_used
         score = round(max(0.0, min(cap, score)), 1)
         grade = Grade(question_id=rubric.question_id, kind=rubric.kind, score=score,

@@ -101,6 +101,8 @@ class Grade(BaseModel):
     star: StarResult | None = None
     code: CodeResult | None = None
     flags: list[str] = Field(default_factory=list)
+    coverage: float = 0.0
+    """Weighted key-point coverage before the score curve, caps and penalties (0..1)."""
     hints_used: int = 0
     feedback: list[str] = Field(default_factory=list)
     grader: str = "offline"

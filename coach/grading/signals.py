@@ -40,6 +40,41 @@ def is_idk(answer: str) -> bool:
     ) and not re.search(r"\bbut\b|\bbecause\b|\bthink\b|\bguess\b", low)
 
 
+_VOCAB: frozenset[str] | None = None
+
+
+def _vocab() -> frozenset[str]:
+    """Whole words of the bundled model's word-piece vocabulary (read once, no torch)."""
+    global _VOCAB
+    if _VOCAB is None:
+        try:
+            from coach.embeddings import model_path
+
+            with open(f"{model_path()}/vocab.txt", encoding="utf-8") as fh:
+                _VOCAB = frozenset(w.strip() for w in fh if w.strip().isalpha())
+        except OSError:
+            _VOCAB = frozenset()
+    return _VOCAB
+
+
+def unknown_share(answer: str) -> float:
+    vocab = _vocab()
+    alpha = [w.lower() for w in re.findall(r"[A-Za-z]+", answer) if len(w) >= 2]
+    if not vocab or not alpha:
+        return 0.0
+    return sum(1 for w in alpha if w not in vocab) / len(alpha)
+
+
+def is_word_salad(answer: str) -> bool:
+    """Real and made-up words strung together with no sentence structure."""
+    ws = words(answer)
+    if len(ws) < 8:
+        return False
+    stop_share = sum(1 for w in ws if w in STOPWORDS) / len(ws)
+    repeats = sum(1 for a, b in zip(ws, ws[1:], strict=False) if a == b)
+    return stop_share < 0.15 and (unknown_share(answer) > 0.12 or repeats >= 2)
+
+
 def is_gibberish(answer: str) -> bool:
     tokens = re.findall(r"\S+", answer)
     if not tokens:
@@ -51,6 +86,8 @@ def is_gibberish(answer: str) -> bool:
         return True
     odd = sum(1 for t in alpha if (len(t) > 3 and not _VOWEL.search(t))
               or _CONSONANT_RUN.search(t) or len(t) > 22)
+    if len(alpha) >= 3 and unknown_share(answer) > 0.5:
+        return True
     stop_share = sum(1 for w in words(answer) if w in STOPWORDS) / max(1, len(alpha))
     return odd / len(alpha) > 0.3 or (len(alpha) >= 6 and stop_share < 0.03 and odd / len(alpha)
                                         > 0.15)
@@ -82,7 +119,9 @@ STAR_CUES: dict[StarName, re.Pattern[str]] = {
     "task": re.compile(
         r"\b(my (role|task|job|goal|responsibility|assignment)|i was (responsible|asked|tasked|"
         r"in charge|the owner)|i owned|i needed to|i had to|the goal was|our goal|goal was|"
-        r"we needed to|the task|was to|objective|i was expected|success (meant|would mean))\b",
+        r"we needed to|the task|was to|objective|i was expected|success (meant|would mean)|"
+        r"my (call|part|decision|job)|i('d| had) built|i was (leading|the lead|on point|"
+        r"the one)|it was (my|up to me)|i needed|i wanted to|i set out to|i was hired to)\b",
         re.IGNORECASE),
     "action": re.compile(
         r"\b(i (built|designed|decided|proposed|wrote|ran|analy[sz]ed|set up|implemented|"

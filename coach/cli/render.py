@@ -1,0 +1,62 @@
+"""Plain-text rendering of grades and summaries for the CLI and line mode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from coach.grading.models import Grade
+
+MARK = {"covered": "✓", "partial": "~", "missed": "✗"}
+
+
+def grade_lines(grade: Grade) -> list[str]:
+    lines = [f"Score: {grade.score:.1f}/5 ({grade.level})"]
+    if grade.flags:
+        lines.append("Flags: " + ", ".join(grade.flags))
+    for kp in grade.key_points:
+        tag = " (after a follow-up)" if kp.prompted else ""
+        lines.append(f"  {MARK[kp.status]} {kp.text}{tag}")
+        if kp.evidence is not None and kp.status != "missed":
+            quote = " ".join(kp.evidence.text.split())
+            lines.append(f"      “{quote[:160]}{'…' if len(quote) > 160 else ''}”")
+    for m in grade.misconceptions:
+        lines.append(f"  ! Misconception: “{' '.join(m.evidence.text.split())[:140]}”")
+        lines.append(f"      Correction: {m.correction}")
+    if grade.star is not None:
+        parts = ", ".join(f"{p.part} {'✓' if p.present else '✗'}" for p in grade.star.parts)
+        lines.append(f"  STAR: {parts}; ownership: {grade.star.ownership}; "
+                     f"quantified result: {'yes' if grade.star.quantified else 'no'}; "
+                     f"reflection: {'yes' if grade.star.reflection else 'no'}")
+    if grade.code is not None:
+        c = grade.code
+        if not c.parsed:
+            lines.append(f"  Code does not parse: {c.error}")
+        else:
+            lines.append(f"  Tests: {c.passed}/{c.total} passed" + (f" — {c.error}" if c.error
+                                                                     else ""))
+            for t in c.tests:
+                if not t.passed:
+                    lines.append(f"    ✗ {t.name}: {t.message}")
+    for f in grade.feedback:
+        if not f.startswith(("Covered:", "Tests passed")):
+            lines.append(f"  • {f}")
+    return lines
+
+
+def print_grade(grade: Grade) -> None:
+    print("\n".join(grade_lines(grade)))
+
+
+def summary_lines(summary: dict[str, Any]) -> list[str]:
+    lines = [f"Session score: {summary['score']:.1f}/5 ({summary['level']}) — "
+             f"{summary['answered']} answered, {summary['skipped']} skipped"]
+    if summary["topics"]:
+        lines.append("By topic: " + ", ".join(f"{t} {s:.1f}" for t, s in
+                                               summary["topics"].items()))
+    if summary["strengths"]:
+        lines.append("Strengths: " + ", ".join(summary["strengths"]))
+    if summary["weaknesses"]:
+        lines.append("Work on: " + ", ".join(summary["weaknesses"]))
+    if summary["study_notes"]:
+        lines.append("Study: " + ", ".join(summary["study_notes"]))
+    return lines

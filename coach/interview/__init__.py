@@ -1,0 +1,1 @@
+"""The interview: planning questions, follow-ups, the session state machine, spaced review."""

@@ -1,0 +1,44 @@
+"""A session summary built only from graded facts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from coach.grading.models import level_for
+from coach.knowledge.loader import KnowledgeBase
+from coach.storage.repo import SessionRecord
+
+
+def session_summary(record: SessionRecord, kb: KnowledgeBase) -> dict[str, Any]:
+    graded = [t for t in record.turns if t.score is not None and not t.skipped]
+    by_topic: dict[str, list[float]] = defaultdict(list)
+    missed: list[tuple[float, str, str]] = []
+    for t in graded:
+        for topic in t.topics:
+            by_topic[topic].append(float(t.score or 0))
+        for kp in (t.grade or {}).get("key_points", []):
+            if kp["status"] != "covered":
+                missed.append((kp["weight"], t.question_id, kp["text"]))
+    overall = round(sum(float(t.score or 0) for t in graded) / len(graded), 1) if graded else 0.0
+    topics = {k: round(sum(v) / len(v), 1) for k, v in sorted(by_topic.items())}
+    strengths = [k for k, v in sorted(topics.items(), key=lambda kv: -kv[1]) if v >= 3.5][:5]
+    weaknesses = [k for k, v in sorted(topics.items(), key=lambda kv: kv[1]) if v < 3.0][:5]
+    study = []
+    for t in graded:
+        if (t.score or 0) < 3.5 and t.question_id in kb.questions:
+            note = kb.questions[t.question_id].note_id
+            if note not in study:
+                study.append(note)
+    return {
+        "questions": len(record.turns),
+        "answered": len(graded),
+        "skipped": sum(1 for t in record.turns if t.skipped),
+        "score": overall,
+        "level": level_for(overall),
+        "topics": topics,
+        "strengths": strengths,
+        "weaknesses": weaknesses,
+        "study_notes": study,
+        "top_missed": [text for _, _, text in sorted(missed, key=lambda m: -m[0])[:5]],
+    }

@@ -1,0 +1,106 @@
+"""One place that wires the coach together, used by the CLI, the TUI and the tests."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from coach.paths import Paths, knowledge_dir, resolve_paths
+from coach.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from coach.embeddings import Embedder
+    from coach.grading.grader import Grader
+    from coach.knowledge.loader import KnowledgeBase
+    from coach.retrieval.index import NoteIndex
+    from coach.storage.repo import Repository
+
+
+@dataclass
+class Services:
+    """Lazily built collaborators; nothing heavy loads until it is first used."""
+
+    settings: Settings
+    paths: Paths
+    _cache: dict[str, Any] = field(default_factory=dict)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def _get(self, name: str, make: Any) -> Any:
+        with self._lock:
+            if name not in self._cache:
+                self._cache[name] = make()
+            return self._cache[name]
+
+    def set(self, name: str, value: Any) -> None:
+        """Swap in a collaborator (tests use this for fakes)."""
+        self._cache[name] = value
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        from coach.knowledge.loader import load_knowledge
+
+        def make() -> KnowledgeBase:
+            kb = load_knowledge(knowledge_dir())
+            if kb.problems:
+                import sys
+
+                print(f"warning: {len(kb.problems)} problem(s) in the knowledge base, first: "
+                      f"{kb.problems[0]} — run 'coach knowledge check'; broken files are "
+                      "skipped", file=sys.stderr)
+            return kb
+
+        return self._get("kb", make)  # type: ignore[no-any-return]
+
+    @property
+    def embedder(self) -> Embedder:
+        from coach.embeddings import shared_embedder
+
+        return self._get("embedder", shared_embedder)  # type: ignore[no-any-return]
+
+    @property
+    def grader(self) -> Grader:
+        from coach.grading.grader import Grader
+
+        return self._get("grader", lambda: Grader(self.embedder))  # type: ignore[no-any-return]
+
+    @property
+    def index(self) -> NoteIndex:
+        from coach.retrieval.index import NoteIndex
+
+        return self._get(  # type: ignore[no-any-return]
+            "index", lambda: NoteIndex(self.paths.index_dir, self.embedder,
+                                       self.settings.chroma_url))
+
+    def ready_index(self) -> NoteIndex:
+        """The index, built or refreshed on first use in this process."""
+        index = self.index
+        if not self._cache.get("index_fresh"):
+            index.build(self.kb)
+            self._cache["index_fresh"] = True
+        return index
+
+    @property
+    def repo(self) -> Repository:
+        from coach.storage.db import Database
+        from coach.storage.repo import Repository
+
+        return self._get("repo", lambda: Repository(Database(self.paths.database)))  # type: ignore[no-any-return]
+
+    @property
+    def chat(self) -> Any:
+        """The chat provider chosen by settings (None for the offline interviewer)."""
+        def make() -> Any:
+            if self.settings.provider in ("", "offline"):
+                return None
+            from coach.providers.registry import provider_from_settings
+
+            return provider_from_settings(self.settings)
+
+        return self._get("chat", make)
+
+
+def build_services(settings: Settings | None = None, paths: Paths | None = None,
+                   **overrides: Any) -> Services:
+    paths = paths or resolve_paths()
+    return Services(settings=settings or load_settings(paths, **overrides), paths=paths)
