@@ -2,4 +2,12 @@
 
 from __future__ import annotations
 
-from coach.cli import core_cmds, eval_cmds, practice  # noqa: F401
+from coach.cli import (  # noqa: F401
+    core_cmds,
+    eval_cmds,
+    eval_more,
+    practice,
+    provider_cmds,
+    report_cmds,
+)
+from coach.cli import bench_cmds  # noqa: F401

@@ -12,7 +12,9 @@ from coach.errors import CoachError
 
 def run_guarded(app: typer.Typer) -> int:
     try:
-        app(standalone_mode=False)
+        result = app(standalone_mode=False)
+        if isinstance(result, int) and not isinstance(result, bool):
+            return result
     except CoachError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -45,8 +45,15 @@ def run_line_mode(interview: object, stream: TextIO = sys.stdin,
         "End each answer with a line holding only '.'; /hint, /skip and /end work too.")
     step = iv.next()
     while not step.finished:
+        if step.grade is not None and step.followup is None:
+            if not mock:
+                say("")
+                for line in grade_lines(step.grade):
+                    say(line)
+            step = iv.next()
+            continue
         q = step.question
-        if q is not None and step.followup is None and step.grade is None:
+        if q is not None and step.followup is None:
             pos, total = iv.progress()
             say(f"\n[{pos}/{total}] {q.track} · {q.kind} · {q.question.difficulty}"
                 + (f" — {iv.reason(q.id)}" if iv.reason(q.id) else ""))
@@ -62,20 +69,17 @@ def run_line_mode(interview: object, stream: TextIO = sys.stdin,
             step = iv.next()
             continue
         if answer == "/skip":
-            iv.skip()
-            step = iv.next()
+            step = iv.skip()
+            if step.grade is None:
+                step = iv.next()
             continue
         step = iv.submit(answer)
-        if step.followup is not None:
-            continue
-        if step.grade is not None and not mock:
-            say("")
-            for line in grade_lines(step.grade):
-                say(line)
         if eof:
+            if step.grade is not None and step.followup is None and not mock:
+                for line in grade_lines(step.grade):
+                    say(line)
             step = iv.finish()
             break
-        step = iv.next()
     summary = iv.record.summary or {}
     say("\n— Session summary —")
     if mock and iv.record.turns:

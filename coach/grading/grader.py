@@ -66,7 +66,12 @@ class Grader:
         """Embed every text a batch of grades will need in one call (batch throughput)."""
         texts: list[str] = []
         for rubric in rubrics:
-            texts.append(clean(rubric.prompt))
+            texts += [clean(rubric.prompt), rubric.prompt]
+            if rubric.model_answer:
+                texts.append(rubric.model_answer)
+            if rubric.star is not None:
+                texts += [getattr(rubric.star, part).expect
+                          for part in ("situation", "task", "action", "result")]
             for p in rubric.points:
                 texts.extend(p.references)
             for m in rubric.misconceptions:
@@ -228,7 +233,7 @@ class Grader:
             rubric.prompt]
         topic = self.embedder.encode(topic_refs)
         rel = float((main.prepared.vectors @ topic.T).max())
-        if best_p < 0.2 and rel < 0.3:
+        if rel < 0.2 or (best_p < 0.4 and rel < 0.3):
             flags.append("off-topic")
             cap = min(cap, 0.5)
         n_words = len(words(main.raw))

@@ -46,3 +46,16 @@ def record_review(repo: Repository, question_id: str, score: float,
 
 def due_questions(repo: Repository, at: datetime | None = None) -> list[str]:
     return repo.due_reviews((at or datetime.now(UTC)).isoformat(timespec="seconds"))
+
+
+def due_count(repo: Repository, at: datetime | None = None) -> int:
+    """How many questions are due for review now (the TUI home screen shows this)."""
+    stamp = (at or datetime.now(UTC)).isoformat(timespec="seconds")
+    rows = repo.db.query("SELECT COUNT(*) AS n FROM review_state WHERE due <= ?", (stamp,))
+    return int(rows[0]["n"])
+
+
+def next_due(repo: Repository) -> str | None:
+    """When the earliest review comes due (ISO time), or None with nothing scheduled."""
+    rows = repo.db.query("SELECT MIN(due) AS due FROM review_state")
+    return str(rows[0]["due"]) if rows and rows[0]["due"] else None

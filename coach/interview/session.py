@@ -6,8 +6,10 @@ States: asking -> (answer) -> following_up -> (answer) ... -> graded -> next que
 
 from __future__ import annotations
 
+import threading
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +56,7 @@ class SessionConfig:
     mode: str = "practice"  # practice | mock
     followups: int = 2
     job_description: str = ""
+    resume: str = ""  # résumé text; the LLM interviewer may tailor questions to it
     question_ids: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -84,6 +87,9 @@ class Interview:
         self.plan = Plan.from_dict(record.plan)
         self.turn: TurnRecord | None = record.turns[-1] if record.turns else None
         self.target = self.config.difficulty or "medium"
+        # With an LLM provider, interviewer lines stream through on_token; set cancel to stop.
+        self.on_token: Callable[[str], None] | None = None
+        self.cancel = threading.Event()
         for t in record.turns:
             if t.score is not None and self.config.difficulty is None:
                 self.target = adapt(self.kb.questions[t.question_id].question.difficulty
@@ -177,6 +183,9 @@ class Interview:
             return Step(finished=True)
         if self.turn is not None and self.turn.state in (State.ASKING, State.FOLLOWING_UP):
             return Step(say=self.pending_prompt(), question=self.question)
+        if self.turn is not None and self.turn.state == State.ANSWERED and self.question:
+            # Stopped between saving an answer and grading it (a crash): grade it now.
+            return self._after_answer(self.turn, self.question)
         if len(self.record.turns) >= self.config.questions:
             return self.finish()
         qid = next_question(self.kb, self.plan, self.asked,
@@ -189,7 +198,14 @@ class Interview:
                                topics=list(q.topics), started_at=now())
         self.record.turns.append(self.turn)
         self.repo.save_turn(self.turn)
-        return Step(say=self.ask_text(q, self.turn.position), question=q)
+        say = self.ask_text(q, self.turn.position)
+        if self.services.chat is not None:
+            from coach.providers.session_hooks import phrase_question
+
+            say = phrase_question(self.services, q, say, self.config.resume
+                                  or self.config.job_description, self.on_token,
+                                  self.cancel).text
+        return Step(say=say, question=q)
 
     def hint(self) -> str:
         turn, q = self._require_turn()
@@ -216,6 +232,9 @@ class Interview:
             turn.followups[-1]["answer"] = answer
         turn.state = State.ANSWERED
         self.repo.save_turn(turn)  # the answer is safe before grading starts
+        return self._after_answer(turn, q)
+
+    def _after_answer(self, turn: TurnRecord, q: BankQuestion) -> Step:
         grade = self._grade(turn, q)
         turn.grade = grade.model_dump(mode="json")
         turn.score = grade.score
@@ -223,6 +242,14 @@ class Interview:
         followup = None
         if len(turn.followups) < self.config.followups:
             followup = choose_followup(q.question, grade, asked)
+        if followup is not None and self.services.chat is not None:
+            from coach.providers.session_hooks import phrase_followup
+
+            last = turn.followups[-1]["answer"] if turn.followups else turn.answer
+            followup = replace(followup, text=phrase_followup(
+                self.services, q, followup, [k.text for k in grade.key_points
+                                             if k.status != "covered"], last or "",
+                self.on_token, self.cancel).text)
         if followup is not None:
             turn.followups.append({"kind": followup.kind, "target": followup.target,
                                    "text": followup.text, "answer": None})
@@ -248,14 +275,17 @@ class Interview:
     def finish(self) -> Step:
         from coach.interview.summary import session_summary
 
-        if self.turn is not None and self.turn.state in (State.ASKING,):
-            if not self.turn.answer:
-                self.turn.skipped = True
-            self.turn.state = State.GRADED
-            self.repo.save_turn(self.turn)
-        elif self.turn is not None and self.turn.state == State.FOLLOWING_UP:
-            self.turn.state = State.GRADED
-            self.repo.save_turn(self.turn)
+        turn, q = self.turn, self.question
+        if turn is not None and turn.state == State.ASKING:
+            # Ending with a question open: it counts as skipped (nothing was submitted).
+            turn.skipped = True
+            turn.state = State.GRADED
+            self.repo.save_turn(turn)
+        elif turn is not None and q is not None and turn.state in (State.FOLLOWING_UP,
+                                                                    State.ANSWERED):
+            # Ending during a follow-up keeps the grade earned so far.
+            grade = self._grade(turn, q)
+            self._close_turn(turn, q, grade)
         self.record = self.repo.session(self.id)
         summary = session_summary(self.record, self.kb)
         self.repo.update_session(self.id, status="finished", summary=summary,
@@ -272,7 +302,9 @@ class Interview:
 
     def _grade(self, turn: TurnRecord, q: BankQuestion) -> Grade:
         followup_answers = [f.get("answer") or "" for f in turn.followups]
-        return self.services.grader.grade(rubric_for(q.question), turn.answer,
+        from coach.providers.session_hooks import judge_grader
+
+        return judge_grader(self.services).grade(rubric_for(q.question), turn.answer,
                                           followups=followup_answers,
                                           hints_used=turn.hints_used)
 

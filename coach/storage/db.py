@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-import shutil
+import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -14,6 +15,10 @@ from typing import Any
 
 from coach.errors import StorageError
 from coach.storage.migrations import LATEST, MIGRATIONS
+
+BACKUP_INFIX = ".bak-"
+DAILY = re.compile(r"\.bak-\d{4}-\d{2}-\d{2}")
+KEEP_DAILY = 7
 
 
 def now() -> str:
@@ -31,7 +36,13 @@ class Database:
         try:
             self.conn = sqlite3.connect(str(path), timeout=busy_timeout,
                                         check_same_thread=False, isolation_level=None)
+        except sqlite3.DatabaseError as exc:
+            raise self._error(exc) from None
+        try:
             self.conn.row_factory = sqlite3.Row
+            if existed:
+                # Before anything could write to it: a damaged file is reported, not touched.
+                self._daily_backup()
             self.conn.execute("PRAGMA foreign_keys=ON")
             mode = self.conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if mode.lower() != "wal":
@@ -39,12 +50,59 @@ class Database:
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self._migrate(existed)
         except sqlite3.DatabaseError as exc:
+            self.conn.close()
             raise self._error(exc) from None
+        except BaseException:
+            self.conn.close()
+            raise
+
+    # -- backups ----------------------------------------------------------------------------
+
+    def backups(self) -> list[Path]:
+        """Backup copies beside the database, oldest first."""
+        found = [p for p in self.path.parent.glob(self.path.name + BACKUP_INFIX + "*")
+                 if p.is_file()]
+        return sorted(found, key=lambda p: (p.stat().st_mtime, p.name))
+
+    def _where(self) -> str:
+        backups = self.backups()
+        return f"; the last backup is {backups[-1]}" if backups else "; there is no backup yet"
+
+    def _copy_to(self, target: Path) -> None:
+        """A consistent copy through SQLite's backup API, renamed into place when complete."""
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            dest = sqlite3.connect(str(tmp))
+            try:
+                self.conn.backup(dest)
+            finally:
+                dest.close()
+            os.replace(tmp, target)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise StorageError(f"{target}: cannot write a backup of the database "
+                               f"({exc.strerror}) — free some disk space or check the "
+                               "folder's permissions") from None
+
+    def _daily_backup(self) -> None:
+        """Once a day: check the file is sound, then keep a dated copy (the last few days)."""
+        target = self.path.with_name(
+            f"{self.path.name}{BACKUP_INFIX}{datetime.now().date().isoformat()}")
+        if target.exists():
+            return
+        problems = [str(r[0]) for r in self.conn.execute("PRAGMA quick_check").fetchall()]
+        if problems != ["ok"]:
+            raise StorageError(f"{self.path}: the database is damaged ({problems[0]}); the "
+                               f"file was left untouched{self._where()} — move it aside (or "
+                               "restore the backup) and run coach again")
+        self._copy_to(target)
+        daily = [p for p in self.backups() if DAILY.fullmatch(p.name[len(self.path.name):])]
+        for old in sorted(daily, key=lambda p: p.name)[:-KEEP_DAILY]:
+            old.unlink(missing_ok=True)
 
     def _error(self, exc: sqlite3.DatabaseError) -> StorageError:
         text = str(exc)
-        backups = sorted(self.path.parent.glob(self.path.name + ".bak-*"))
-        where = f"; the last backup is {backups[-1]}" if backups else ""
+        where = self._where()
         if "locked" in text or "busy" in text:
             return StorageError(f"{self.path}: the database is locked by another program "
                                 f"({text}) — close it and try again{where}")
@@ -70,8 +128,10 @@ class Database:
             return
         if existed and version > 0:
             # A copy before changing the schema, so a failed upgrade loses nothing.
-            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            shutil.copy2(self.path, self.path.with_name(f"{self.path.name}.bak-v{version}"))
+            target = self.path.with_name(f"{self.path.name}{BACKUP_INFIX}v{version}")
+            if target.exists():
+                target = target.with_name(f"{target.name}-{now().replace(':', '')}")
+            self._copy_to(target)
         with self._lock:
             self.conn.execute("BEGIN IMMEDIATE")
             try:

@@ -1,0 +1,1 @@
+"""`coach bench`: how fast the coach is on this machine, against stated targets."""

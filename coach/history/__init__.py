@@ -1,0 +1,1 @@
+"""The history across sessions: progress, preparation plans, export and import."""

@@ -1,0 +1,104 @@
+"""The combined grade: the offline grader and the checked LLM verdict, by one fixed rule.
+
+The rule (shown to the user as the grade's first feedback line):
+  1. The offline grade is always computed first and is the fall-back.
+  2. LLM score = 5 x (weighted credit of the checked points: covered 1, partial 0.5,
+     missed or dropped 0; a point credited only from a follow-up answer earns 80%), minus
+     the offline penalties (0.75 per misconception, 0.25 per hint).
+  3. Combined = the mean of the offline and LLM scores, rounded to 0.1.
+  4. Guards: when the offline grader flagged the answer (text addressed to the grader,
+     keyword list, off-topic, restating the question, nothing gradable) the combined score
+     is never above the offline score. Coding answers keep the offline score (the tests
+     decide); empty, "I don't know" and unreadable answers never reach the LLM.
+If the judge fails (after retries, or after one repair of malformed output) the grade is the
+offline grade, labelled "offline (llm failed: REASON)". The LLM never invents a score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from coach.errors import CoachError
+from coach.grading.grader import HINT_PENALTY, MISCONCEPTION_PENALTY, PROMPTED_CREDIT, Grader
+from coach.grading.models import Grade, level_for
+from coach.grading.rubric import Rubric
+from coach.providers.base import ChatProvider
+from coach.providers.errors import reason_of
+from coach.providers.judge import CheckedVerdict, ask_judge, check
+from coach.providers.redact import redact
+
+GUARD_FLAGS = {"instructions-to-grader", "keyword-list", "off-topic", "repeats-question",
+               "no-content"}
+NO_LLM_FLAGS = {"empty", "no-answer", "gibberish"}
+CREDIT = {"covered": 1.0, "partial": 0.5, "missed": 0.0}
+
+
+def llm_score(checked: CheckedVerdict, offline: Grade) -> float:
+    total = sum(p.weight for p in checked.points) or 1.0
+    credit = sum(p.weight * CREDIT[p.status] * (PROMPTED_CREDIT if p.source.startswith(
+        "followup") else 1.0) for p in checked.points)
+    score = 5.0 * credit / total
+    score -= MISCONCEPTION_PENALTY * len(offline.misconceptions) + HINT_PENALTY * (
+        offline.hints_used)
+    return round(max(0.0, min(5.0, score)), 1)
+
+
+def combine(offline: Grade, checked: CheckedVerdict, provider: str) -> Grade:
+    judged = llm_score(checked, offline)
+    combined = round((offline.score + judged) / 2, 1)
+    guards = sorted(GUARD_FLAGS & set(offline.flags))
+    if offline.code is not None:
+        combined, rule = offline.score, "coding answers keep the offline score (tests decide)"
+    elif guards and combined > offline.score:
+        combined, rule = offline.score, f"capped at the offline score ({', '.join(guards)})"
+    else:
+        rule = "mean of offline and LLM judge"
+    credited = [p.text for p in checked.points if p.status == "covered" and p.id in
+                offline.missed]
+    lines = [f"Score {combined:.1f}: offline grader {offline.score:.1f}, LLM judge "
+             f"{judged:.1f} ({provider}); {rule}."]
+    if credited:
+        lines.append("The LLM judge also credited: " + "; ".join(credited[:3]))
+    if checked.dropped:
+        lines.append(f"{len(checked.dropped)} LLM claim(s) were dropped because the answer "
+                     "does not support them.")
+    llm: dict[str, object] = {
+        "provider": provider, "score": judged, "offline_score": offline.score,
+        "combined": combined, "rule": rule, "gap": checked.gap,
+        "points": [p.to_dict() for p in checked.points],
+        "dropped": len(checked.dropped),
+    }
+    return offline.model_copy(update={
+        "score": combined, "level": level_for(combined), "grader": "offline+llm",
+        "llm": llm, "feedback": [*lines, *offline.feedback]})
+
+
+def fallback(offline: Grade, exc: BaseException, provider: str, secret: str = "") -> Grade:
+    """The offline grade, labelled with why the LLM judge could not be used."""
+    reason = redact(reason_of(exc), secret)
+    note = f"LLM judge unavailable ({reason}); this is the offline grade."
+    return offline.model_copy(update={
+        "grader": f"offline (llm failed: {reason})",
+        "llm": {"provider": provider, "error": redact(str(exc), secret)[:300]},
+        "feedback": [note, *offline.feedback]})
+
+
+class CombinedGrader:
+    """Same call as `Grader.grade`, adding the LLM judge when a chat provider is configured."""
+
+    def __init__(self, offline: Grader, chat: ChatProvider) -> None:
+        self.offline = offline
+        self.chat = chat
+
+    def grade(self, rubric: Rubric, answer: str, *, followups: Sequence[str] = (),
+              hints_used: int = 0) -> Grade:
+        base = self.offline.grade(rubric, answer, followups=followups, hints_used=hints_used)
+        provider = self.chat.id or type(self.chat).__name__
+        if NO_LLM_FLAGS & set(base.flags):
+            return base
+        try:
+            verdict = ask_judge(self.chat, rubric, answer, followups)
+        except CoachError as exc:
+            return fallback(base, exc, provider, getattr(self.chat, "_key", ""))
+        checked = check(verdict, rubric, answer, list(followups), self.offline.embedder)
+        return combine(base, checked, provider)

@@ -1,0 +1,162 @@
+"""The LLM judge: a verdict and an exact quote per key point, then checked by code.
+
+The model's claims are never taken on trust. A "covered" or "partial" verdict counts only
+when its quote is found verbatim (up to whitespace and case) in the candidate's answer or
+follow-up answers, is not a sentence addressed to the grader, and is about the key point
+(embedding similarity of quote and point at least RELATED). Everything else is dropped
+and listed with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from coach.embeddings import Embedder
+from coach.grading import signals
+from coach.grading.rubric import Rubric
+from coach.grading.text import split_units
+from coach.prompts import render
+from coach.providers.base import ChatProvider, Message
+
+RELATED = 0.3
+MIN_QUOTE_WORDS = 2
+
+
+class PointVerdict(BaseModel):
+    """The judge's decision on one key point."""
+
+    id: str = Field(description="The key point id, exactly as listed.")
+    verdict: Literal["covered", "partial", "missed"]
+    quote: str = Field(default="", description="Words copied exactly from the candidate's "
+                       "answer that state the point; empty when missed.")
+
+
+class JudgeVerdict(BaseModel):
+    """One verdict for every key point, each backed by a verbatim quote from the answer."""
+
+    points: list[PointVerdict]
+    gap: str = Field(default="", description="One sentence naming the most important gap.")
+
+
+@dataclass(frozen=True)
+class JudgePoint:
+    id: str
+    text: str
+    weight: float
+
+
+@dataclass
+class CheckedPoint:
+    id: str
+    text: str
+    weight: float
+    claimed: str  # what the model said
+    status: str  # what survives the checks: covered | partial | missed
+    quote: str = ""
+    source: str = ""
+    start: int = -1
+    end: int = -1
+    dropped: str = ""  # why a claim was not accepted
+
+    def to_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class CheckedVerdict:
+    points: list[CheckedPoint] = field(default_factory=list)
+    gap: str = ""
+
+    @property
+    def dropped(self) -> list[CheckedPoint]:
+        return [p for p in self.points if p.dropped]
+
+
+def judge_points(rubric: Rubric) -> list[JudgePoint]:
+    """Key points to judge; a behavioural question's STAR parts count as points too."""
+    points = [JudgePoint(p.id, p.text, p.weight) for p in rubric.points]
+    if rubric.star is not None:
+        for part in ("situation", "task", "action", "result"):
+            points.append(JudgePoint(part, getattr(rubric.star, part).expect, 1.0))
+    return points
+
+
+def ask_judge(chat: ChatProvider, rubric: Rubric, answer: str,
+              followups: Sequence[str] = ()) -> JudgeVerdict:
+    """The raw structured verdict (may raise a ProviderError)."""
+    tag = "answer-" + secrets.token_hex(4)
+    points = judge_points(rubric)
+    extra = "\n".join(f"<{tag} followup-{i + 1}>\n{_fence(f, tag)}\n</{tag}>"
+                      for i, f in enumerate(followups) if f and f.strip())
+    user = render("judge_user", question=rubric.prompt, tag=tag,
+                  key_points="\n".join(f"- {p.id}: {p.text}" for p in points),
+                  answer=_fence(answer, tag), followups=extra or "(none)")
+    return chat.structured([Message("system", render("judge_system", tag=tag)),
+                            Message("user", user)], JudgeVerdict)
+
+
+def _fence(text: str, tag: str) -> str:
+    # The answer cannot close its own delimiter: the tag is random and any look-alike is cut.
+    return re.sub(r"</?\s*answer[^>]*>", "", text, flags=re.IGNORECASE).replace(tag, "")
+
+
+def check(verdict: JudgeVerdict, rubric: Rubric, answer: str, followups: Sequence[str],
+          embedder: Embedder) -> CheckedVerdict:
+    """Keep only the claims the answer itself supports."""
+    sources = {"answer": answer}
+    sources.update({f"followup-{i + 1}": f for i, f in enumerate(followups) if f})
+    by_id: dict[str, PointVerdict] = {}
+    for claim in verdict.points:
+        by_id.setdefault(claim.id.strip(), claim)
+    out = CheckedVerdict(gap=verdict.gap.strip()[:300])
+    for point in judge_points(rubric):
+        v = by_id.get(point.id)
+        checked = CheckedPoint(point.id, point.text, point.weight,
+                               v.verdict if v else "none", "missed")
+        out.points.append(checked)
+        if v is None:
+            checked.dropped = "no verdict for this point"
+            continue
+        if v.verdict == "missed":
+            continue
+        found = _locate(v.quote, sources)
+        if found is None:
+            checked.dropped = "quote not found in the answer"
+            continue
+        source, start, end = found
+        text = sources[source][start:end]
+        if _in_injection(sources[source], start, end):
+            checked.dropped = "quote is an instruction to the grader"
+            continue
+        vectors = embedder.encode([text, point.text])
+        if float(vectors[0] @ vectors[1]) < RELATED:
+            checked.dropped = "quote is not about this point"
+            continue
+        checked.status, checked.quote = v.verdict, text
+        checked.source, checked.start, checked.end = source, start, end
+    return out
+
+
+def _locate(quote: str, sources: dict[str, str]) -> tuple[str, int, int] | None:
+    """Where the quote occurs, ignoring differences in whitespace and case."""
+    words = re.findall(r"\S+", quote.strip().strip("\"'“”‘’…").strip())
+    if len(words) < MIN_QUOTE_WORDS:
+        return None
+    pattern = re.compile(r"\s+".join(re.escape(w) for w in words), re.IGNORECASE)
+    for name, text in sources.items():
+        match = pattern.search(text)
+        if match:
+            return name, match.start(), match.end()
+    return None
+
+
+def _in_injection(text: str, start: int, end: int) -> bool:
+    units = split_units(text)
+    bad = signals.injection_units(units)
+    return any(units[i].start < end and start < units[i].end for i in bad)

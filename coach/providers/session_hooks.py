@@ -1,0 +1,59 @@
+"""Where the interview session meets the LLM; each hook returns the offline result on any
+problem, so a session with a provider never does less than one without."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from coach.interview.followups import FollowUp
+from coach.knowledge.models import BankQuestion
+from coach.providers.interviewer import Ask, LLMInterviewer, Spoken
+
+if TYPE_CHECKING:
+    from coach.grading.grader import Grader
+    from coach.providers.combine import CombinedGrader
+    from coach.services import Services
+
+OnToken = Callable[[str], None]
+
+
+def judge_grader(services: Services) -> Grader | CombinedGrader:
+    """The grader a session uses: offline, or offline combined with the LLM judge."""
+    chat = services.chat
+    if chat is None:
+        return services.grader
+    from coach.providers.combine import CombinedGrader
+
+    return CombinedGrader(services.grader, chat)
+
+
+def _notes(services: Services, q: BankQuestion) -> list[str]:
+    note = services.kb.notes.get(q.note_id)
+    return [note.body] if note is not None else []
+
+
+def phrase_question(services: Services, q: BankQuestion, template: str, context: str = "",
+                    on_token: OnToken | None = None,
+                    cancel: threading.Event | None = None) -> Spoken:
+    chat = services.chat
+    if chat is None:
+        return Spoken(template, "template", "offline")
+    ask = Ask(question=q.question.prompt, template=template,
+              model_answer=q.question.model_answer, notes=_notes(services, q),
+              context=context)
+    return LLMInterviewer(chat, services.embedder).ask(ask, on_token, cancel)
+
+
+def phrase_followup(services: Services, q: BankQuestion, followup: FollowUp, missed: list[str],
+                    last_answer: str, on_token: OnToken | None = None,
+                    cancel: threading.Event | None = None) -> Spoken:
+    chat = services.chat
+    if chat is None:
+        return Spoken(followup.text, "template", "offline")
+    probe = followup.text
+    ask = Ask(question=q.question.prompt, template=followup.text,
+              model_answer=q.question.model_answer, notes=_notes(services, q),
+              missed=missed, probe=probe, last_answer=last_answer)
+    return LLMInterviewer(chat, services.embedder).follow_up(ask, on_token, cancel)

@@ -1,0 +1,145 @@
+"""The report as Markdown: readable as plain text, and rendered nicely by any viewer."""
+
+from __future__ import annotations
+
+from coach.reports.model import QuestionReport, Report
+from coach.reports.text import (
+    KIND_WORD,
+    STATUS_MARK,
+    STATUS_WORD,
+    blocks,
+    date_of,
+    one_line,
+    score_text,
+    source_label,
+)
+
+
+def _quote_block(text: str) -> list[str]:
+    body = text.strip("\n") or "(no answer)"
+    return ["> " + line if line.strip() else ">" for line in body.splitlines()]
+
+
+def _md_inline(text: str) -> str:
+    """Text for a table cell or list item: one line, pipes escaped."""
+    return one_line(text).replace("|", "\\|")
+
+
+def render_markdown(report: Report) -> str:
+    s = report.session
+    out = [f"# Interview report — session {s.id}", ""]
+    out += [f"- **Overall:** {score_text(report.overall.score, report.overall.level)}",
+            f"- **Role:** {s.role} · **mode:** {s.mode} · **status:** {s.status}",
+            f"- **Date:** {date_of(s.created_at)} UTC"
+            + (f" (finished {date_of(s.finished_at)})" if s.finished_at else ""),
+            f"- **Questions:** {s.answered} answered, {s.skipped} skipped, {s.planned} planned",
+            ""]
+    out += ["## Summary", ""]
+    out += ["| # | Question | Kind | Score |", "|---|---|---|---|"]
+    for q in report.questions:
+        score = score_text(q.score, q.level) if q.status == "graded" else q.status
+        out.append(f"| {q.position} | [{q.question_id}](#q{q.position}) | "
+                   f"{KIND_WORD.get(q.kind, q.kind)} | {score} |")
+    out.append("")
+    if report.topics:
+        out += ["### By topic", "", "| Topic | Questions | Score | Level |", "|---|---|---|---|"]
+        for t in report.topics:
+            out.append(f"| {t.topic} | {t.questions} | {t.score:.1f} | {t.level} |")
+        out.append("")
+    out.append("**Strengths:** " + (", ".join(report.strengths) or "none yet (no topic at "
+                                                                       "3.5 or above)"))
+    out.append("")
+    out.append("**To work on:** " + (", ".join(report.weaknesses) or "no topic below 3.0"))
+    out.append("")
+    out += ["## Next steps", ""]
+    for i, step in enumerate(report.next_steps, 1):
+        cmd = f" — `{step.command}`" if step.command else ""
+        out.append(f"{i}. {_md_inline(step.text)}{cmd}")
+    out.append("")
+    out += ["## Questions", ""]
+    for q in report.questions:
+        out += _question(q)
+    out.append(f"_Report schema {report.schema_}, generated {date_of(report.generated_at)} "
+               "UTC by coach._")
+    return "\n".join(out) + "\n"
+
+
+def _question(q: QuestionReport) -> list[str]:
+    out = [f'<a id="q{q.position}"></a>', "",
+           f"### {q.position}. {q.question_id} — {_status(q)}",
+           "",
+           f"*{KIND_WORD.get(q.kind, q.kind)} · {q.track} · {q.difficulty or '?'}"
+           + (f" · topics: {', '.join(q.topics)}" if q.topics else "") + "*", ""]
+    out += ["**Question.** " + _md_inline(q.prompt), "", "**Your answer:**", ""]
+    out += [*_quote_block(q.answer), ""]
+    if q.hints_used:
+        out += [f"Hints used: {q.hints_used}", ""]
+    for i, f in enumerate(q.followups, 1):
+        out += [f"**Follow-up {i}** ({f.kind}). {_md_inline(f.text)}", ""]
+        out += _quote_block(f.answer) if f.answer else ["> (not answered)"]
+        out.append("")
+    if q.key_points:
+        out += ["**Key points**", ""]
+        for k in q.key_points:
+            tag = " — after a follow-up" if k.prompted else ""
+            out.append(f"- {STATUS_MARK[k.status]} **{STATUS_WORD[k.status]}**{tag}: "
+                       f"{_md_inline(k.text)}")
+            if k.evidence is not None:
+                out.append(f"  - {source_label(k.evidence)}: “{_md_inline(k.evidence.text)}”")
+        out.append("")
+    if q.misconceptions:
+        out += ["**Misconceptions**", ""]
+        for m in q.misconceptions:
+            out.append(f"- ✗ {source_label(m.evidence)}: “{_md_inline(m.evidence.text)}”")
+            out.append(f"  - Correction: {_md_inline(m.correction)}")
+        out.append("")
+    if q.code is not None:
+        out += _code(q)
+    if q.star is not None:
+        out += _star(q)
+    if q.flags:
+        out += ["**Flags:** " + ", ".join(q.flags), ""]
+    if q.model_answer:
+        out += ["**Model answer**", ""]
+        for kind, text in blocks(q.model_answer):
+            out += (["```python", text, "```", ""] if kind == "code" else [text, ""])
+    if q.study:
+        out.append("**Study:** " + " · ".join(f"[{link.title}]({link.href})"
+                                              for link in q.study))
+        out.append("")
+    if q.review_due:
+        out += [f"Comes back for review on {q.review_due[:10]}.", ""]
+    return out
+
+
+def _status(q: QuestionReport) -> str:
+    return score_text(q.score, q.level) if q.status == "graded" else q.status
+
+
+def _code(q: QuestionReport) -> list[str]:
+    c = q.code
+    assert c is not None
+    if not c.parsed:
+        return [f"**Code:** does not parse — {_md_inline(c.error)}", ""]
+    out = [f"**Tests:** {c.passed}/{c.total} passed"
+           + (" (timed out)" if c.timed_out else "") + (f" — {_md_inline(c.error)}"
+                                                       if c.error else ""), ""]
+    for t in c.tests:
+        out.append(f"- {'✓' if t.passed else '✗'} {t.name}"
+                   + (f": {_md_inline(t.message)}" if t.message and not t.passed else ""))
+    return [*out, ""]
+
+
+def _star(q: QuestionReport) -> list[str]:
+    s = q.star
+    assert s is not None
+    out = ["**STAR**", "", "| Part | Present | Evidence |", "|---|---|---|"]
+    for p in s.parts:
+        ev = f"“{_md_inline(p.evidence.text)}”" if p.evidence else ""
+        present = ("yes, after a follow-up" if p.prompted else "yes") if p.present else "no"
+        out.append(f"| {p.part} | {present} | {ev} |")
+    out.append("")
+    out.append(f"Ownership: **{s.ownership}** · measured result: "
+               f"**{'yes' if s.quantified else 'no'}** · reflection: "
+               f"**{'yes' if s.reflection else 'no'}**")
+    return [*out, ""]

@@ -1,0 +1,1 @@
+"""The Textual interface: one client of the coach core (imported only when the TUI runs)."""

@@ -1,0 +1,186 @@
+"""Home: set up a session, see the provider, resume unfinished work, reviews due."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, Select, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from coach.errors import CoachError
+from coach.interview.session import SessionConfig
+from coach.knowledge.models import DIFFICULTIES, ROLES, TRACKS
+from coach.tui.widgets.warmup import WarmupIndicator
+
+if TYPE_CHECKING:
+    from coach.storage.repo import SessionRecord
+    from coach.tui.app import CoachApp
+
+MODES = [("practice — feedback after each answer, hints", "practice"),
+         ("mock — timed, feedback at the end", "mock")]
+
+
+class HomeScreen(Screen[None]):
+    """The first screen; it needs neither the knowledge base nor the embedding model."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "start", "Start", id="start", priority=True,
+                tooltip="Start a session with these settings"),
+        Binding("ctrl+r", "resume", "Resume", id="resume", priority=True,
+                tooltip="Resume the unfinished session"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unfinished: SessionRecord | None = None
+
+    @property
+    def coach(self) -> CoachApp:
+        from coach.tui.app import CoachApp
+
+        assert isinstance(self.app, CoachApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        settings = self.coach.services.settings
+        yield Header(icon="◆")
+        with Horizontal(id="home-body"):
+            with VerticalScroll(id="setup") as setup:
+                setup.border_title = "New interview"
+                with Horizontal(classes="row"):
+                    yield Label("Role", classes="field")
+                    yield Select([(r, r) for r in ROLES], value=settings.interview.role,
+                                 allow_blank=False, compact=True, id="role")
+                with Horizontal(classes="row"):
+                    yield Label("Difficulty", classes="field")
+                    yield Select([("adaptive", "adaptive"), *[(d, d) for d in DIFFICULTIES]],
+                                 value="adaptive", allow_blank=False, compact=True,
+                                 id="difficulty")
+                with Horizontal(classes="row"):
+                    yield Label("Questions", classes="field")
+                    yield Input(str(settings.interview.questions), type="integer",
+                                compact=True, id="questions")
+                with Horizontal(classes="row"):
+                    yield Label("Mode", classes="field")
+                    yield Select(MODES, value="practice", allow_blank=False, compact=True,
+                                 id="mode")
+                with Horizontal(classes="row"):
+                    yield Label("Job desc.", classes="field")
+                    yield Input(placeholder="optional: path to a job description file",
+                                compact=True, id="jd")
+                yield Label("Tracks (space toggles; none ticked = all tracks)", classes="hint")
+                yield SelectionList[str](*[Selection(t, t) for t in TRACKS], id="tracks")
+                yield Button("Start interview  ctrl+s", variant="primary", id="start",
+                             compact=True)
+            with Vertical(id="status"):
+                yield Static(self._provider_text(), id="provider")
+                yield WarmupIndicator(id="warmup")
+                yield Static("Reviews due: …", id="due")
+                yield Static("", id="unfinished")
+                yield Button("Resume  ctrl+r", id="resume", compact=True, disabled=True)
+                yield Static("F1 help · F2 notes · F3 history · F4 settings · ctrl+p commands",
+                             id="home-keys")
+        yield Footer()
+
+    def _provider_text(self) -> str:
+        s = self.coach.services.settings
+        if s.provider in ("", "offline"):
+            return "Provider: offline — everything runs on this machine"
+        model = f" · model {s.model}" if s.model else ""
+        url = f"\n{s.base_url}" if s.base_url else ""
+        return f"Provider: {s.provider}{model}{url}"
+
+    def on_mount(self) -> None:
+        self.query_one("#setup").focus()
+        self.load_status()
+
+    def on_screen_resume(self) -> None:
+        self.query_one("#provider", Static).update(self._provider_text())
+        self.load_status()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="home-status")
+    def load_status(self) -> None:
+        """Reviews due and the newest unfinished session (a database read, off the UI thread)."""
+        from coach.interview.review import due_questions
+
+        try:
+            repo = self.coach.services.repo
+            due = due_questions(repo)
+            unfinished = repo.unfinished()
+        except CoachError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            return
+        self.app.call_from_thread(self._show_status, len(due),
+                                  unfinished[0] if unfinished else None)
+
+    def _show_status(self, due: int, unfinished: SessionRecord | None) -> None:
+        self.query_one("#due", Static).update(
+            f"Reviews due: {due} question(s)" + (" — they come first in a session" if due
+                                                  else ""))
+        self.unfinished = unfinished
+        button = self.query_one("#resume", Button)
+        if unfinished is None:
+            self.query_one("#unfinished", Static).update("No unfinished session.")
+            button.disabled = True
+            return
+        done = sum(1 for t in unfinished.turns if t.state == "graded")
+        total = unfinished.config.get("questions", "?")
+        self.query_one("#unfinished", Static).update(
+            f"Unfinished: {unfinished.id}\n{unfinished.mode} · {unfinished.role} · "
+            f"{done}/{total} done · {unfinished.updated_at[:16].replace('T', ' ')}")
+        button.disabled = False
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def read_config(self) -> SessionConfig:
+        """The form as a SessionConfig; CoachError names the field to fix."""
+        settings = self.coach.services.settings
+        raw = self.query_one("#questions", Input).value.strip()
+        if not raw.isdigit() or not 1 <= int(raw) <= 50:
+            raise CoachError(f"Questions: '{raw}' is not a whole number from 1 to 50 — "
+                             "type one")
+        jd_text = ""
+        jd_path = self.query_one("#jd", Input).value.strip()
+        if jd_path:
+            path = Path(jd_path).expanduser()
+            try:
+                jd_text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError as exc:
+                raise CoachError(f"Job description: cannot read {path} ({exc.strerror}) — "
+                                 "check the path or clear the field") from None
+        difficulty = str(self.query_one("#difficulty", Select).value)
+        return SessionConfig(
+            role=str(self.query_one("#role", Select).value),
+            tracks=list(self.query_one("#tracks", SelectionList).selected),
+            difficulty=None if difficulty == "adaptive" else difficulty,
+            questions=int(raw), seed=self.coach.seed,
+            mode=str(self.query_one("#mode", Select).value),
+            followups=settings.interview.followups, job_description=jd_text)
+
+    def action_start(self) -> None:
+        try:
+            config = self.read_config()
+        except CoachError as exc:
+            self.notify(str(exc), title="Cannot start", severity="error", timeout=8)
+            return
+        self.coach.start_session(config)
+
+    def action_resume(self) -> None:
+        if self.unfinished is None:
+            self.notify("No unfinished session to resume — start a new one", timeout=5)
+            return
+        self.coach.resume_session(self.unfinished.id)
+
+    @on(Button.Pressed, "#start")
+    def _start_pressed(self) -> None:
+        self.action_start()
+
+    @on(Button.Pressed, "#resume")
+    def _resume_pressed(self) -> None:
+        self.action_resume()

@@ -1,0 +1,405 @@
+"""The interview: transcript, answer editor and side panel; the engine runs in workers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static, TextArea
+
+from coach.errors import CoachError
+from coach.grading.models import Grade
+from coach.tui.messages import EngineDone, EngineFailed, StreamChunk
+from coach.tui.text import grade_markdown
+from coach.tui.widgets.answer_editor import AnswerEditor
+from coach.tui.widgets.chat_message import ChatMessage
+from coach.tui.widgets.side_panel import SidePanel
+from coach.tui.widgets.transcript import Transcript
+
+if TYPE_CHECKING:
+    from coach.interview.session import Interview, SessionConfig, Step
+    from coach.storage.repo import TurnRecord
+    from coach.tui.app import CoachApp
+
+KEYS_LINE = "ctrl+s submit · ctrl+t hint · ctrl+n skip · ctrl+g end"
+DRAFT_SECONDS = 1.0
+
+
+class InterviewScreen(Screen[None]):
+    """One session, new or resumed. Every action is a worker; the UI never waits."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "submit", "Submit", id="submit", priority=True,
+                tooltip="Send your answer for grading"),
+        Binding("ctrl+t", "hint", "Hint", id="hint", priority=True,
+                tooltip="A nudge (practice mode; it lowers the score a little)"),
+        Binding("ctrl+n", "skip", "Skip", id="skip", priority=True,
+                tooltip="Move on without answering"),
+        Binding("ctrl+o", "related_notes", "Notes", id="related_notes", priority=True,
+                tooltip="Read the note behind this question (practice mode)"),
+        Binding("ctrl+g", "end", "End", id="end", priority=True,
+                tooltip="End the interview and see the report"),
+    ]
+
+    def __init__(self, config: SessionConfig | None = None, resume: str | None = None) -> None:
+        super().__init__()
+        self.config = config
+        self.resume_id = resume
+        self.iv: Interview | None = None
+        self.busy = True
+        self.pending_answer = ""
+        self._dirty = False
+        self._streaming: ChatMessage | None = None
+        self.streamed_chunks = 0
+        self._llm_warned = False
+        self.iv_opening: Interview | None = None
+        self.editor = AnswerEditor()
+
+    @property
+    def coach(self) -> CoachApp:
+        from coach.tui.app import CoachApp
+
+        assert isinstance(self.app, CoachApp)
+        return self.app
+
+    @property
+    def mode(self) -> str:
+        if self.iv is not None:
+            return self.iv.config.mode
+        return self.config.mode if self.config else "practice"
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◆")
+        with Horizontal(id="interview-body"):
+            with Vertical(id="main"):
+                yield Transcript(id="transcript")
+                yield self.editor
+                yield Static(KEYS_LINE, id="keys-line")
+            yield SidePanel(clock=self.coach.clock)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_status("Preparing your session…")
+        self.editor.focus()
+        self.set_interval(DRAFT_SECONDS, self.flush_draft)
+        self.open_session()
+
+    def on_unmount(self) -> None:
+        self.flush_draft()
+        for iv in (self.iv, self.iv_opening):
+            if iv is not None:
+                iv.cancel.set()  # stop a provider that is still streaming
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Hidden from the footer in mock interviews, which allow neither.
+        return not (action in ("hint", "related_notes") and self.mode == "mock")
+
+    def set_status(self, text: str) -> None:
+        self.query_one("#keys-line", Static).update(text or KEYS_LINE)
+        self.query_one("#keys-line", Static).set_class(bool(text), "-busy")
+
+    # -- workers: the engine runs off the UI thread ------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="engine")
+    def open_session(self) -> None:
+        from coach.interview.session import Interview
+
+        try:
+            if self.resume_id:
+                iv = Interview.resume(self.coach.services, self.resume_id)
+            else:
+                assert self.config is not None
+                iv = Interview.start(self.coach.services, self.config)
+            if self.coach.services.chat is not None:
+                iv.on_token = self._on_token  # the engine streams the provider's words here
+            self.iv_opening = iv
+            step = iv.next()
+            draft = ""
+            if iv.turn is not None and not step.finished:
+                draft = self.coach.services.repo.draft(iv.id, iv.turn.position)
+        except Exception as exc:
+            self.post_message(EngineFailed("open", _describe(exc)))
+            return
+        self.post_message(EngineDone("open", iv, [step], text=draft))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="engine")
+    def run_engine(self, action: str, answer: str = "") -> None:
+        iv = self.iv
+        assert iv is not None
+        try:
+            text = ""
+            steps: list[Step] = []
+            if action == "submit" and iv.turn is not None and iv.turn.state == "answered":
+                steps.append(iv.next())  # the saved answer was never graded: grade it now
+            elif action == "submit":
+                steps.append(iv.submit(answer))
+            elif action == "skip":
+                steps.append(iv.skip())
+            elif action == "hint":
+                text = iv.hint()
+            elif action == "end":
+                steps.append(iv.finish())
+            if steps and steps[-1].followup is None and not steps[-1].finished:
+                steps.append(iv.next())
+        except Exception as exc:
+            self.post_message(EngineFailed(action, _describe(exc)))
+            return
+        self.post_message(EngineDone(action, iv, steps, text=text))
+
+    # -- results ----------------------------------------------------------------------------
+
+    async def on_engine_failed(self, message: EngineFailed) -> None:
+        self.busy = False
+        self.set_status("")
+        if message.action == "open":
+            self.notify(message.error, title="Cannot open the session", severity="error",
+                        timeout=15)
+            self.app.pop_screen()
+            return
+        if message.action == "submit":
+            await self._drop_pending_answer()
+        self.notify(f"{message.error}\nYour answer is saved and still in the editor; "
+                    "press ctrl+s to try again.",
+                    title=f"{message.action.title()} failed", severity="error", timeout=15)
+
+    async def on_engine_done(self, message: EngineDone) -> None:
+        self.iv = message.interview
+        self.busy = False
+        self.set_status("")
+        self.refresh_bindings()
+        transcript = self.query_one(Transcript)
+        editor = self.editor
+        if message.action == "open":
+            await self._replay(message.interview)
+            if message.text:
+                editor.text = message.text
+                editor.move_cursor(editor.document.end)
+                self.notify("Your unsent draft was restored.", timeout=4)
+        elif message.action == "hint":
+            await transcript.add("interviewer", message.text)
+            return
+        elif message.action == "submit":
+            editor.text = ""
+            self._dirty = False
+            self.pending_answer = ""
+            iv = message.interview
+            if iv.turn is not None:
+                self.coach.services.repo.clear_draft(iv.id, iv.turn.position)
+        elif message.action == "skip":
+            editor.text = ""
+            self._dirty = False
+        for step in message.steps:
+            await self.show_step(step)
+        self._update_score()
+
+    async def show_step(self, step: Step) -> None:
+        iv = self.iv
+        assert iv is not None
+        transcript = self.query_one(Transcript)
+        panel = self.query_one(SidePanel)
+        if step.finished:
+            self.flush_draft()
+            self.coach.open_report(iv.id, replace=True)
+            return
+        closed = step.graded_turn is not None
+        if step.grade is not None and step.grade.llm and step.grade.llm.get("error") \
+                and not self._llm_warned:
+            self._llm_warned = True
+            self.notify(f"The LLM judge could not be used: {step.grade.llm['error']}\n"
+                        "Grades are the offline grader's. Check the provider in Settings (F4).",
+                        title="Provider unavailable", severity="warning", timeout=15)
+        if step.grade is not None and closed and iv.config.mode == "practice":
+            # A next question may already be streaming in; the feedback goes above it.
+            await transcript.add("feedback", grade_markdown(step.grade), before=self._streaming)
+            panel.show_rubric(step.grade)
+        elif step.graded_turn is not None and step.graded_turn.skipped:
+            await transcript.add("coach", step.say or "Skipped.", before=self._streaming)
+            return
+        if not step.say:
+            return
+        new_question = step.followup is None and step.grade is None and step.question
+        say = step.say
+        if new_question and step.question is not None:
+            q = step.question
+            position, total = iv.progress()
+            limit = (self.coach.services.settings.interview.mock_minutes_per_question * 60.0
+                     if iv.config.mode == "mock" else None)
+            panel.show_question(q, position, total, iv.config.mode, limit)
+            self.editor.for_code(q.kind == "coding")
+            signature = getattr(q.question, "signature", "")
+            if signature:
+                say += f"\n\n```python\n{signature}\n```"
+        await self.say(say)
+
+    async def say(self, text: str) -> None:
+        """The interviewer speaks; a line that streamed in is corrected to the final wording."""
+        shown = self._streaming
+        self._streaming = None
+        if shown is None:
+            await self.query_one(Transcript).add("interviewer", text)
+        elif shown.text != text:
+            shown.text = text
+            await shown.update(text)
+
+    def _on_token(self, chunk: str) -> None:
+        """Called on the worker thread while a provider streams the interviewer's line."""
+        self.post_message(StreamChunk(chunk))
+
+    async def on_stream_chunk(self, message: StreamChunk) -> None:
+        self.streamed_chunks += 1
+        if self._streaming is None:
+            self._streaming = await self.query_one(Transcript).add("interviewer", "")
+        await self._streaming.add_chunk(message.chunk)
+        self.query_one(Transcript).scroll_end(animate=False)
+
+    def _chat(self) -> Any:
+        try:
+            return self.coach.services.chat
+        except Exception as exc:
+            self.notify(_describe(exc), title="Provider unavailable", severity="warning",
+                        timeout=10)
+            self.coach.services.set("chat", None)
+            return None
+
+    async def _replay(self, iv: Interview) -> None:
+        """Show what was said before when a session is resumed."""
+        transcript = self.query_one(Transcript)
+        if iv.plan.notes and not iv.record.turns[:-1]:
+            await transcript.add("coach", "\n".join(f"- {n}" for n in iv.plan.notes))
+        for turn in iv.record.turns:
+            is_open = turn is iv.turn and turn.state in ("asking", "following_up")
+            await self._replay_turn(iv, turn, is_open)
+
+    async def _replay_turn(self, iv: Interview, turn: TurnRecord, is_open: bool) -> None:
+        transcript = self.query_one(Transcript)
+        q = iv.kb.questions.get(turn.question_id)
+        if q is None:
+            return
+        if not (is_open and turn.state == "asking"):
+            await transcript.add("interviewer", iv.ask_text(q, turn.position))
+        if turn.answer:
+            await transcript.add("you", turn.answer)
+        for i, f in enumerate(turn.followups):
+            if is_open and turn.state == "following_up" and i == len(turn.followups) - 1:
+                break
+            await transcript.add("interviewer", str(f["text"]))
+            if f.get("answer"):
+                await transcript.add("you", str(f["answer"]))
+        if turn.skipped:
+            await transcript.add("coach", "Skipped.")
+        elif turn.grade and not is_open and iv.config.mode == "practice":
+            await transcript.add("feedback", grade_markdown(Grade.model_validate(turn.grade)))
+        if is_open:
+            position, total = iv.progress()
+            limit = (self.coach.services.settings.interview.mock_minutes_per_question * 60.0
+                     if iv.config.mode == "mock" else None)
+            self.query_one(SidePanel).show_question(q, position, total, iv.config.mode, limit)
+
+    def _update_score(self) -> None:
+        if self.iv is None:
+            return
+        graded = [t for t in self.iv.record.turns if t.score is not None and not t.skipped
+                  and t.state == "graded"]
+        score = (sum(float(t.score or 0) for t in graded) / len(graded)) if graded else None
+        if self.mode == "mock":
+            score = None  # mock interviews keep the verdict for the end
+        self.query_one(SidePanel).set_score(score, len(graded))
+
+    async def _drop_pending_answer(self) -> None:
+        messages = self.query_one(Transcript).messages()
+        if messages and messages[-1].role == "you":
+            await messages[-1].remove()
+
+    # -- drafts -----------------------------------------------------------------------------
+
+    @on(TextArea.Changed, "#answer")
+    def _typed(self) -> None:
+        self._dirty = True
+
+    def flush_draft(self) -> None:
+        """Save the editor's text if it changed (called every second and on the way out)."""
+        iv = self.iv
+        if not self._dirty or iv is None or iv.turn is None or self.pending_answer:
+            return
+        self._dirty = False
+        text = self.editor.text
+        try:
+            if text.strip():
+                iv.repo.save_draft(iv.id, iv.turn.position, text)
+            else:
+                iv.repo.clear_draft(iv.id, iv.turn.position)
+        except CoachError as exc:
+            self._dirty = True
+            self.notify(f"Draft not saved: {exc}", severity="error", timeout=8)
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def _ready(self) -> bool:
+        if self.busy or self.iv is None:
+            self.notify("One moment — the interviewer is still busy.", timeout=3)
+            return False
+        return True
+
+    async def action_submit(self) -> None:
+        if not self._ready():
+            return
+        editor = self.editor
+        answer = editor.text
+        if not answer.strip():
+            self.notify("Write an answer first (or ctrl+n to skip).", severity="warning",
+                        timeout=4)
+            return
+        self.flush_draft()
+        self.busy = True
+        self.pending_answer = answer
+        await self.query_one(Transcript).add("you", answer)
+        grading = "Grading your answer…" if self.coach.warm_state == "ready" else \
+            "Grading your answer (waiting for the model to finish loading)…"
+        self.set_status(grading)
+        self.run_engine("submit", answer)
+
+    def action_hint(self) -> None:
+        if self._ready():
+            self.busy = True
+            self.run_engine("hint")
+
+    def action_skip(self) -> None:
+        if self._ready():
+            self.busy = True
+            self.set_status("Skipping…")
+            self.run_engine("skip")
+
+    def action_related_notes(self) -> None:
+        if self.iv is None or self.iv.question is None:
+            return
+        if self.mode == "mock":
+            self.notify("Notes are closed during a mock interview.", timeout=4)
+            return
+        self.coach.action_notes(self.iv.question.note_id)
+
+    def action_end(self) -> None:
+        from coach.tui.screens.confirm import ConfirmScreen
+
+        if not self._ready():
+            return
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.busy = True
+                self.flush_draft()
+                self.set_status("Finishing…")
+                self.run_engine("end")
+
+        has_text = bool(self.editor.text.strip())
+        note = " Your unsent answer will not be graded." if has_text else ""
+        self.app.push_screen(ConfirmScreen(f"End the interview now?{note}"), done)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, CoachError):
+        return str(exc)
+    return f"unexpected {type(exc).__name__}: {exc} — please report it; your work is saved"

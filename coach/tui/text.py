@@ -1,0 +1,128 @@
+"""Pure functions that turn grades, turns and summaries into Markdown for the screens."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from coach.grading.models import Grade
+from coach.knowledge.models import BankQuestion
+from coach.storage.repo import TurnRecord
+
+MARK = {"covered": "✓", "partial": "~", "missed": "✗"}
+LABEL = {"covered": "covered", "partial": "partly covered", "missed": "missed"}
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def _quote(text: str, limit: int = 180) -> str:
+    flat = " ".join(text.split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+    # Keep the candidate's words from being read as Markdown syntax.
+    for ch in "\\`*_[]<>#|":
+        flat = flat.replace(ch, "\\" + ch)
+    return flat
+
+
+def grade_markdown(grade: Grade) -> str:
+    """Feedback on one graded answer: covered and missed points with evidence, corrections."""
+    lines = [f"**Score {grade.score:.1f}/5** — {grade.level}"]
+    if grade.flags:
+        lines.append(f"*Flags: {', '.join(grade.flags)}*")
+    if grade.key_points:
+        lines.append("")
+        for kp in grade.key_points:
+            after = " *(after a follow-up)*" if kp.prompted else ""
+            lines.append(f"- {MARK[kp.status]} **{LABEL[kp.status]}:** {kp.text}{after}")
+            if kp.evidence is not None and kp.status != "missed":
+                lines.append(f"  > “{_quote(kp.evidence.text)}”")
+    for hit in grade.misconceptions:
+        lines += ["", f"**Misconception:** “{_quote(hit.evidence.text)}”",
+                  f"**Correction:** {hit.correction}"]
+    if grade.star is not None:
+        parts = ", ".join(f"{p.part} {'✓' if p.present else '✗'}" for p in grade.star.parts)
+        lines += ["", f"**STAR:** {parts} · ownership: {grade.star.ownership} · quantified "
+                  f"result: {'yes' if grade.star.quantified else 'no'} · reflection: "
+                  f"{'yes' if grade.star.reflection else 'no'}"]
+    if grade.code is not None:
+        code = grade.code
+        if not code.parsed:
+            lines += ["", f"**Code does not parse:** {_quote(code.error)}"]
+        else:
+            lines += ["", f"**Tests:** {code.passed}/{code.total} passed"]
+            lines += [f"- ✗ {t.name}: {_quote(t.message)}" for t in code.tests if not t.passed]
+    tips = [f for f in grade.feedback if not f.startswith(("Covered:", "Tests passed"))]
+    if tips:
+        lines.append("")
+        lines += [f"- {tip}" for tip in tips]
+    return "\n".join(lines)
+
+
+def rubric_lines(grade: Grade) -> list[tuple[str, str]]:
+    """(status, text) per key point for the side panel."""
+    return [(kp.status, kp.text) for kp in grade.key_points]
+
+
+def turn_markdown(turn: TurnRecord, question: BankQuestion | None, index: int,
+                  model_answer: bool) -> str:
+    """One question of the report: the prompt, the answers, the feedback, the model answer."""
+    title = question.question.prompt if question else turn.question_id
+    head = f"## {index}. {_quote(title, 400)}"
+    meta = f"*{turn.track or '?'} · {question.kind if question else '?'} · " \
+        f"{question.question.difficulty if question else '?'}*"
+    lines = [head, meta, ""]
+    if turn.skipped:
+        lines.append("**Skipped.**")
+    else:
+        lines.append(f"**Your answer:** {_quote(turn.answer, 600) or '*(empty)*'}")
+        for n, f in enumerate(turn.followups, start=1):
+            answer = f.get("answer")
+            lines.append(f"\n**Follow-up {n}:** {f['text']}")
+            lines.append(f"**You:** {_quote(answer, 400) if answer else '*(not answered)*'}")
+        if turn.grade:
+            lines += ["", grade_markdown(Grade.model_validate(turn.grade))]
+    if model_answer and question is not None:
+        lines += ["", "**Model answer**", "", question.question.model_answer.strip()]
+    return "\n".join(lines)
+
+
+def summary_markdown(summary: dict[str, Any]) -> str:
+    lines = [f"# Session score {summary['score']:.1f}/5 — {summary['level']}",
+             f"{summary['answered']} answered, {summary['skipped']} skipped of "
+             f"{summary['questions']} asked.", ""]
+    if summary.get("topics"):
+        lines.append("**By topic:** " + ", ".join(f"{t} {s:.1f}"
+                                                 for t, s in summary["topics"].items()))
+    if summary.get("strengths"):
+        lines.append("\n**Strengths:** " + ", ".join(summary["strengths"]))
+    if summary.get("weaknesses"):
+        lines.append("\n**Work on:** " + ", ".join(summary["weaknesses"]))
+    if summary.get("top_missed"):
+        lines += ["", "**Most important points missed:**"]
+        lines += [f"- {text}" for text in summary["top_missed"]]
+    return "\n".join(lines)
+
+
+def sparkline(values: list[float], top: float = 5.0) -> str:
+    """Scores as a row of bar characters, oldest first."""
+    out = []
+    for v in values:
+        level = round(max(0.0, min(v, top)) / top * (len(BARS) - 1))
+        out.append(BARS[level])
+    return "".join(out)
+
+
+def topic_mastery(turns: list[TurnRecord]) -> dict[str, list[float]]:
+    """Scores per topic in the order they were earned (turns come oldest first)."""
+    by_topic: dict[str, list[float]] = defaultdict(list)
+    for t in turns:
+        if t.score is None or t.skipped:
+            continue
+        for topic in t.topics:
+            by_topic[topic].append(float(t.score))
+    return dict(sorted(by_topic.items()))
+
+
+def clock_text(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"

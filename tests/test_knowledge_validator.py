@@ -1,0 +1,188 @@
+"""The validator names each kind of mistake with the right file and line."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from coach.knowledge.loader import load_knowledge
+from coach.paths import REPO_ROOT
+
+NOTE = """---
+id: {id}
+title: A test note
+track: fundamentals
+topics: [bias-variance-tradeoff]
+roles: [ml-engineer]
+difficulty: easy
+related: []
+---
+
+# A test note
+
+## The idea
+Some words about the idea.
+"""
+
+BANK = """questions:
+  - id: {id}-1
+    kind: technical
+    prompt: Explain the thing that this test note is about, in detail.
+    difficulty: easy
+    roles: [ml-engineer]
+    key_points:
+      - id: first
+        text: The first checkable statement about the idea.
+        probe: What is the first thing you would say about it?
+      - id: second
+        text: The second checkable statement about the idea.
+        probe: What is the second thing you would say about it?
+      - id: third
+        text: The third checkable statement about the idea.
+        probe: What is the third thing you would say about it?
+    model_answer: A model answer that is long enough to pass the minimum length check here.
+"""
+
+
+@pytest.fixture
+def kdir(tmp_path: Path) -> Path:
+    root = tmp_path / "knowledge"
+    (root / "fundamentals").mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "knowledge" / "topics.yaml", root / "topics.yaml")
+    (root / "fundamentals" / "good.md").write_text(NOTE.format(id="good"))
+    (root / "fundamentals" / "good.questions.yaml").write_text(BANK.format(id="good"))
+    return root
+
+
+def _problems(root: Path) -> list[str]:
+    return [str(p) for p in load_knowledge(root).problems]
+
+
+def test_a_valid_base_has_no_problems(kdir: Path) -> None:
+    kb = load_knowledge(kdir)
+    assert kb.problems == []
+    assert list(kb.questions) == ["good-1"]
+
+
+def test_missing_field_names_file_and_line(kdir: Path) -> None:
+    bank = BANK.format(id="good").replace("    difficulty: easy\n", "", 1)
+    (kdir / "fundamentals" / "good.questions.yaml").write_text(bank)
+    problems = _problems(kdir)
+    assert len(problems) == 1
+    assert problems[0].startswith("knowledge/fundamentals/good.questions.yaml:2:")
+    assert "difficulty" in problems[0] and "add 'difficulty'" in problems[0]
+
+
+def test_bad_key_point_points_at_its_line(kdir: Path) -> None:
+    bank = BANK.format(id="good").replace("probe: What is the second thing", "prob: What")
+    (kdir / "fundamentals" / "good.questions.yaml").write_text(bank)
+    problems = _problems(kdir)
+    lines = {p.split(":")[1] for p in problems}
+    # Line 12 holds the second key point's "prob:" typo; line 13 its text... both on that item.
+    assert any(int(n) in (12, 13, 14) for n in lines), problems
+    assert any("prob" in p for p in problems)
+
+
+def test_yaml_syntax_error_reports_its_line(kdir: Path) -> None:
+    bank = BANK.format(id="good").replace("    roles: [ml-engineer]\n", "    roles: [ml-engineer\n",
+                                          1)
+    (kdir / "fundamentals" / "good.questions.yaml").write_text(bank)
+    problems = _problems(kdir)
+    assert len(problems) == 1 and "YAML does not parse" in problems[0]
+    assert problems[0].split(":")[1] in {"6", "7"}
+
+
+def test_front_matter_problems(kdir: Path) -> None:
+    (kdir / "fundamentals" / "nofm.md").write_text("# No front matter here\n")
+    bad_topic = NOTE.format(id="badtopic").replace("[bias-variance-tradeoff]", "[not-a-topic]")
+    (kdir / "fundamentals" / "badtopic.md").write_text(bad_topic)
+    wrong_track = NOTE.format(id="wrongtrack").replace("track: fundamentals", "track: genai")
+    (kdir / "fundamentals" / "wrongtrack.md").write_text(wrong_track)
+    mismatch = NOTE.format(id="other-id")
+    (kdir / "fundamentals" / "mismatch.md").write_text(mismatch)
+    bad_level = NOTE.format(id="badlevel").replace("difficulty: easy", "difficulty: extreme")
+    (kdir / "fundamentals" / "badlevel.md").write_text(bad_level)
+    problems = "\n".join(_problems(kdir))
+    assert "fundamentals/nofm.md:1: no YAML front matter" in problems
+    assert "badtopic.md:1: unknown topic 'not-a-topic'" in problems
+    assert "wrongtrack.md:1: track 'genai'" in problems
+    assert "mismatch.md:1: id 'other-id' differs from the file name" in problems
+    assert "badlevel.md:7: difficulty" in problems  # the line of the bad field
+
+
+def test_duplicate_question_ids_and_orphan_banks(kdir: Path) -> None:
+    (kdir / "fundamentals" / "twin.md").write_text(NOTE.format(id="twin"))
+    (kdir / "fundamentals" / "twin.questions.yaml").write_text(BANK.format(id="good"))
+    (kdir / "fundamentals" / "orphan.questions.yaml").write_text(BANK.format(id="orphan"))
+    problems = "\n".join(_problems(kdir))
+    assert "twin.questions.yaml:2: duplicate question id 'good-1'" in problems
+    assert "good.questions.yaml:2" in problems  # names where it is also used
+    assert "orphan.questions.yaml:1: question bank without a note" in problems
+
+
+def test_coding_reference_that_does_not_parse(kdir: Path) -> None:
+    bank = """questions:
+  - id: good-code
+    kind: coding
+    prompt: Write add(a, b) returning the sum of two numbers.
+    difficulty: easy
+    roles: [ml-engineer]
+    signature: "def add(a: int, b: int) -> int:"
+    reference_solution: |
+      def add(a, b)
+          return a + b
+    tests:
+      - {name: zeros, args: [0, 0], expected: 0}
+      - {name: ones, args: [1, 1], expected: 2}
+      - {name: negative, args: [-1, 1], expected: 0}
+      - {name: big, args: [1000000, 1], expected: 1000001}
+      - {name: floats, args: [0.1, 0.2], expected: 0.3, tolerance: 1.0e-9}
+    key_points:
+      - id: sum
+        text: Return the sum of both arguments directly.
+        probe: What operation combines the two numbers?
+      - id: constant
+        text: The work is constant time and space.
+        probe: How does the cost grow with the input?
+    model_answer: Return a plus b; it is constant time and needs no extra memory at all.
+"""
+    (kdir / "fundamentals" / "good.questions.yaml").write_text(bank)
+    problems = _problems(kdir)
+    assert len(problems) == 1
+    assert "reference_solution" in problems[0] and "does not parse" in problems[0]
+    assert problems[0].split(":")[1] == "8"
+
+
+def test_cli_check_lists_every_problem_and_exits_1(kdir: Path) -> None:
+    (kdir / "fundamentals" / "nofm.md").write_text("no front matter\n")
+    bad_topic = NOTE.format(id="badtopic").replace("[bias-variance-tradeoff]", "[nope]")
+    (kdir / "fundamentals" / "badtopic.md").write_text(bad_topic)
+    env = {**os.environ, "COACH_KNOWLEDGE_DIR": str(kdir)}
+    proc = subprocess.run([sys.executable, "-m", "coach", "knowledge", "check"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 1
+    assert "nofm.md:1:" in proc.stdout and "badtopic.md:1:" in proc.stdout
+    assert " — " in proc.stdout  # every problem says how to fix it
+    # Other commands keep working: broken files are skipped with one warning line.
+    proc = subprocess.run([sys.executable, "-m", "coach", "questions", "list", "--json"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr
+    assert [q["id"] for q in json.loads(proc.stdout)] == ["good-1"]
+    assert proc.stderr.count("\n") == 1 and "knowledge check" in proc.stderr
+
+
+def test_stats_json_has_the_documented_keys() -> None:
+    proc = subprocess.run([sys.executable, "-m", "coach", "knowledge", "stats", "--json"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0
+    data = json.loads(proc.stdout)
+    for key in ("notes", "questions", "by_track", "by_kind", "by_role", "topics"):
+        assert key in data
+    assert data["topics"] == sorted(data["topics"])
+    assert sum(data["by_kind"].values()) == data["questions"]
