@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import string
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from coach.paths import prompts_dir
 
 
 class _Strict(string.Formatter):
-    def get_value(self, key: int | str, args: Any, kwargs: dict[str, Any]) -> Any:
+    def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
         if isinstance(key, str) and key not in kwargs:
             raise CoachError(f"prompt variable '{key}' was not given — this is a bug in coach")
         return super().get_value(key, args, kwargs)

@@ -90,7 +90,7 @@ class _TomlSource(PydanticBaseSettingsSource):
 
 def load_settings(paths: Paths | None = None, **overrides: Any) -> Settings:
     """Load settings, turning any validation problem into one clear ConfigError line."""
-    paths = paths or resolve_paths()
+    resolved = paths or resolve_paths()
 
     class _Settings(Settings):
         @classmethod
@@ -102,7 +102,7 @@ def load_settings(paths: Paths | None = None, **overrides: Any) -> Settings:
             dotenv_settings: PydanticBaseSettingsSource,
             file_secret_settings: PydanticBaseSettingsSource,
         ) -> tuple[PydanticBaseSettingsSource, ...]:
-            return (init_settings, env_settings, _TomlSource(settings_cls, paths.config_file))
+            return (init_settings, env_settings, _TomlSource(settings_cls, resolved.config_file))
 
     try:
         settings = _Settings(**overrides)
@@ -111,7 +111,7 @@ def load_settings(paths: Paths | None = None, **overrides: Any) -> Settings:
         name = ".".join(str(p) for p in err["loc"]) or "settings"
         raise ConfigError(
             f"setting '{name}': {err['msg']} — set COACH_{name.upper().replace('.', '__')} "
-            f"or fix '{name}' in {paths.config_file}"
+            f"or fix '{name}' in {resolved.config_file}"
         ) from None
     return Settings.model_validate(settings.model_dump())
 

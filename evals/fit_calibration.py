@@ -60,7 +60,7 @@ def main() -> None:
             "coef": model.coef_[0].round(6).tolist(),
             "intercept": round(float(model.intercept_[0]), 6),
             "fitted_on": "SemEval-2013 SciEntsBank train split (scientsbank-train.jsonl)",
-            "rows": int(len(y)),
+            "rows": len(y),
         })
         data.setdefault("score_curve", [[0.0, 0.0], [1.0, 1.0]])
         CALIBRATION_FILE.write_text(json.dumps(data, indent=1) + "\n")

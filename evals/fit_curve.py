@@ -38,7 +38,7 @@ def _isotonic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for b in blocks:
         merged.append(b)
         while len(merged) > 1 and merged[-2][0] > merged[-1][0]:
-            v2, w2, lo2, hi2 = merged.pop()
+            v2, w2, _, hi2 = merged.pop()
             v1, w1, lo1, _ = merged.pop()
             merged.append([(v1 * w1 + v2 * w2) / (w1 + w2), w1 + w2, lo1, hi2])
     kx = np.array([(b[2] + b[3]) / 2 for b in merged])

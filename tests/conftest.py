@@ -47,14 +47,23 @@ def grader(embedder):  # type: ignore[no-untyped-def]
     return Grader(embedder)
 
 
+@pytest.fixture(scope="session")
+def shared_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One index of the real notes for the whole run; built on first use, then a no-op."""
+    return tmp_path_factory.mktemp("shared-index") / "index"
+
+
 @pytest.fixture
-def services(coach_home: Path, embedder, kb, grader) -> Iterator[Services]:  # type: ignore[no-untyped-def]
-    """Services on the temporary home, sharing the loaded model, knowledge and grader."""
+def services(coach_home: Path, embedder, kb, grader, shared_index_dir: Path) -> Iterator[Services]:  # type: ignore[no-untyped-def]
+    """Services on the temporary home, sharing the loaded model, knowledge, grader and index."""
+    from coach.retrieval.index import NoteIndex
+
     paths = resolve_paths()
     svc = build_services(load_settings(paths), paths)
     svc.set("embedder", embedder)
     svc.set("kb", kb)
     svc.set("grader", grader)
+    svc.set("index", NoteIndex(shared_index_dir, embedder))
     yield svc
     if "repo" in svc._cache:
         svc.repo.db.close()

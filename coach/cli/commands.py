@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from coach.cli import (  # noqa: F401
+    bench_cmds,
     core_cmds,
     eval_cmds,
     eval_more,
@@ -10,4 +11,3 @@ from coach.cli import (  # noqa: F401
     provider_cmds,
     report_cmds,
 )
-from coach.cli import bench_cmds  # noqa: F401

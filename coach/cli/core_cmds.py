@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -10,13 +11,16 @@ from coach.cli import app
 from coach.cli.common import echo_json
 from coach.errors import CoachError
 
+if TYPE_CHECKING:
+    from coach.services import Services
+
 index_app = typer.Typer(help="Build the retrieval index over the notes.", no_args_is_help=True)
 questions_app = typer.Typer(help="Browse the question bank.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
 app.add_typer(questions_app, name="questions")
 
 
-def services():  # type: ignore[no-untyped-def]
+def services() -> Services:
     from coach.services import build_services
 
     return build_services()
@@ -84,7 +88,7 @@ def questions_show(question_id: str,
     for m in qq.misconceptions:
         print(f"  ✗ {m.claim}\n    → {m.correction}")
     if qq.kind == "coding":
-        print(f"\nsignature: {qq.signature}  ({len(qq.tests)} tests)")  # type: ignore[union-attr]
+        print(f"\nsignature: {qq.signature}  ({len(qq.tests)} tests)")
     for h in qq.hints:
         print(f"  hint: {h}")
     if answer:

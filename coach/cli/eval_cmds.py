@@ -27,7 +27,7 @@ def eval_grader(
     from coach.evals.grader_eval import evaluate, read_dataset
     from coach.services import build_services
 
-    svc = build_services(**({"provider": provider} if provider else {}))
+    svc = build_services(provider=provider) if provider else build_services()
     kb = None
     try:
         kb = svc.kb

@@ -8,7 +8,8 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def progress_bar(label: str, *, enabled: bool | None = None) -> Iterator[Callable[[int, int], None]]:
+def progress_bar(label: str, *,
+                 enabled: bool | None = None) -> Iterator[Callable[[int, int], None]]:
     if enabled is None:
         enabled = sys.stderr.isatty()
     if not enabled:

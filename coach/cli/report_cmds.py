@@ -173,7 +173,7 @@ def review(limit: int = typer.Option(10, "--limit", "-n", min=1, max=50,
     picked = known[:limit]
     config = SessionConfig(role=svc.settings.interview.role, questions=len(picked),
                            question_ids=picked, followups=svc.settings.interview.followups)
-    run_line_mode(Interview.start(svc, config))
+    run_line_mode(Interview.start(svc, config), sys.stdin, sys.stdout)
 
 
 def _role(role: str) -> str:

@@ -66,7 +66,8 @@ def read_dataset(path: Path, kb: KnowledgeBase | None) -> list[Row]:
 
 def evaluate(rows: list[Row], grader: Grader, *, name: str = "",
              progress: Callable[[int, int], None] | None = None,
-             predict: Callable[[Row], float] | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+             predict: Callable[[Row], float] | None = None,
+             ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Metrics for one dataset and the per-row predictions (scaled to each row's max)."""
     start = time.perf_counter()
     if predict is None:

@@ -44,7 +44,7 @@ def auc(scores: Sequence[float], labels: Sequence[int]) -> float:
 
 def qwk(a: Sequence[float], b: Sequence[float], *, step: float = 0.5, top: float = 5.0) -> float:
     """Quadratic weighted kappa on the 0..top scale rounded to `step`."""
-    n = int(round(top / step)) + 1
+    n = round(top / step) + 1
     ia = np.clip(np.rint(np.asarray(a, float) / step), 0, n - 1).astype(int)
     ib = np.clip(np.rint(np.asarray(b, float) / step), 0, n - 1).astype(int)
     observed = np.zeros((n, n))

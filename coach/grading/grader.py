@@ -23,6 +23,7 @@ from coach.embeddings import Embedder
 from coach.grading import signals
 from coach.grading.features import Calibration, FeatureExtractor, Prepared
 from coach.grading.models import (
+    CodeResult,
     Grade,
     KeyPointResult,
     MisconceptionHit,
@@ -134,7 +135,7 @@ class Grader:
         if not kept:
             return _Answer(text, [], None, source)
         texts = [clean(u.text)[:1000] for u in kept]
-        vectors = self.embedder.encode(texts + [clean(rubric.prompt)])
+        vectors = self.embedder.encode([*texts, clean(rubric.prompt)])
         q_stems = set(content_stems(rubric.prompt))
         from coach.grading.text import STOPWORDS, stem
 
@@ -282,7 +283,7 @@ class Grader:
         grade.feedback = feedback_lines(grade, rubric)
         return grade
 
-    def _code(self, rubric: Rubric, text: str) -> signals_CodeResult | None:
+    def _code(self, rubric: Rubric, text: str) -> CodeResult | None:
         if not self.run_code or rubric.coding is None:
             return None
         from coach.grading.sandbox import run_tests
@@ -348,9 +349,6 @@ class Grader:
                       flags=flags, hints_used=hints_used)
         grade.feedback = feedback_lines(grade, rubric)
         return grade
-
-
-signals_CodeResult = __import__("coach.grading.models", fromlist=["CodeResult"]).CodeResult
 
 
 def signals_negated(text: str) -> bool:

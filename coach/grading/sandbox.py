@@ -82,16 +82,16 @@ def extract_code(answer: str) -> str:
     lines = answer.splitlines()
     for i, line in enumerate(lines):
         if line.lstrip().startswith(("def ", "import ", "from ", "class ")):
-            code = lines[i:]
+            tail = lines[i:]
             # Prose after the code: keep the longest prefix that parses.
-            for end in range(len(code), 0, -1):
-                candidate = "\n".join(code[:end])
+            for end in range(len(tail), 0, -1):
+                candidate = "\n".join(tail[:end])
                 try:
                     ast.parse(candidate)
                 except SyntaxError:
                     continue
                 return candidate
-            return "\n".join(code)
+            return "\n".join(tail)
     return answer
 
 

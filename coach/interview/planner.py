@@ -80,26 +80,26 @@ def make_plan(kb: KnowledgeBase, req: PlanRequest, history: History | None = Non
     due = set(history.due)
     for q in pool:
         w = 1.0
-        why = "broad coverage"
+        why: list[str] = []
         if q.id in due:
             w += 3.0
-            why = "due for spaced review"
+            why.append("due for spaced review")
+        jd = max((jd_topics.get(t, 0.0) for t in q.topics), default=0.0)
+        if jd > 0:
+            w += 12.0 * jd
+            top = max(q.topics, key=lambda t: jd_topics.get(t, 0.0))
+            why.append(f"the job description asks about {top}")
         scores = [s for t in q.topics for s in history.topic_scores.get(t, [])]
         if scores and sum(scores) / len(scores) < 3.0:
             w += 2.0
-            why = f"weak topic (average {sum(scores) / len(scores):.1f}/5)"
+            why.append(f"weak topic (average {sum(scores) / len(scores):.1f}/5)")
         elif not scores and history.topic_scores:
             w += 0.5
-            why = "topic not practised yet"
-        jd = max((jd_topics.get(t, 0.0) for t in q.topics), default=0.0)
-        if jd > 0:
-            w += 4.0 * jd
-            top = max(q.topics, key=lambda t: jd_topics.get(t, 0.0))
-            why = f"the job description asks about {top}"
+            why.append("topic not practised yet")
         if q.id in history.asked and q.id not in due:
             w *= 0.3
         weights[q.id] = w
-        reasons[q.id] = why
+        reasons[q.id] = why[0] if why else "broad coverage"
     # Weighted sampling without replacement (Efraimidis-Spirakis keys), seeded.
     keyed = sorted(pool, key=lambda q: -(rng.random() ** (1.0 / weights[q.id])))
     # Spread topics: a note's second question goes after every note has had one.
@@ -108,7 +108,9 @@ def make_plan(kb: KnowledgeBase, req: PlanRequest, history: History | None = Non
     for rank, q in enumerate(keyed):
         ordered.append((seen_notes[q.note_id], rank, q))
         seen_notes[q.note_id] += 1
-    ordered.sort(key=lambda t: (t[0], t[1]))
+    # With a job description, the questions it asks for come first.
+    ordered.sort(key=lambda t: (-(max((jd_topics.get(x, 0.0) for x in t[2].topics),
+                                      default=0.0) >= 0.5), t[0], t[1]))
     candidates = [q.id for _, _, q in ordered]
     return Plan(candidates, {q: reasons[q] for q in candidates}, jd_topics)
 
@@ -121,7 +123,7 @@ def next_question(kb: KnowledgeBase, plan: Plan, asked: list[str], target: str |
         return None
     if target is None:
         return remaining[0]
-    window = remaining[:12]
+    window = remaining[:6]
     goal = LEVEL[target]
     return min(window, key=lambda q: (abs(LEVEL[kb.questions[q].question.difficulty] - goal),
                                       window.index(q)))
@@ -147,7 +149,10 @@ def jd_topic_weights(text: str, search: Any, kb: KnowledgeBase, k: int = 6) -> d
         for hit in search(piece, k):
             if hit.score < 0.3:
                 continue
-            for topic in kb.notes[hit.note_id].meta.topics if hit.note_id in kb.notes else []:
+            note = kb.notes.get(hit.note_id)
+            if note is None or note.meta.track == "career":
+                continue  # every job description talks about the role itself
+            for topic in note.meta.topics:
                 scores[topic] += hit.score
     if not scores:
         return {}

@@ -79,12 +79,11 @@ def _line_of(node: yaml.Node | None, loc: Iterable[Any]) -> int:
                     nxt = value
                     best = key.start_mark.line + 1
                     break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if 0 <= part < len(node.value):
-                nxt = node.value[part]
+        elif (isinstance(node, yaml.SequenceNode) and isinstance(part, int)
+              and 0 <= part < len(node.value)):
+            nxt = node.value[part]
         if nxt is None:
-            if isinstance(part, str) and part in {"technical", "behavioral", "system_design",
-                                                  "coding"}:
+            if part in {"technical", "behavioral", "system_design", "coding"}:
                 continue  # pydantic puts the union tag in the location
             break
         node = nxt

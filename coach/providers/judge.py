@@ -34,14 +34,16 @@ class PointVerdict(BaseModel):
     id: str = Field(description="The key point id, exactly as listed.")
     verdict: Literal["covered", "partial", "missed"]
     quote: str = Field(default="", description="Words copied exactly from the candidate's "
-                       "answer that state the point; empty when missed.")
+                       "answer that state the point; empty when missed.",
+                       json_schema_extra={"maxLength": 240})
 
 
 class JudgeVerdict(BaseModel):
     """One verdict for every key point, each backed by a verbatim quote from the answer."""
 
     points: list[PointVerdict]
-    gap: str = Field(default="", description="One sentence naming the most important gap.")
+    gap: str = Field(default="", description="One sentence naming the most important gap.",
+                     json_schema_extra={"maxLength": 240})
 
 
 @dataclass(frozen=True)

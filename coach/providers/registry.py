@@ -56,7 +56,7 @@ def provider_from_settings(settings: Settings) -> ChatProvider | None:
 
         return FakeProvider(max_retries=settings.max_retries)
     if kind.prefix == "local":
-        return _local(model)
+        return _local(model, settings.temperature)
     key = api_key(settings)
     base_url = settings.base_url or kind.default_url
     if not model:
@@ -76,7 +76,7 @@ def provider_from_settings(settings: Settings) -> ChatProvider | None:
         max_retries=settings.max_retries, needs_key=kind.needs_key)
 
 
-def _local(model: str) -> ChatProvider:
+def _local(model: str, temperature: float) -> ChatProvider:
     from pathlib import Path
 
     from coach.paths import resolve_paths
@@ -84,5 +84,5 @@ def _local(model: str) -> ChatProvider:
 
     if model in ("", BUNDLED):
         path = bundled_model_path(resolve_paths().data_dir / "models")
-        return LocalProvider(path, chat_format="gemma")
-    return LocalProvider(Path(model).expanduser())
+        return LocalProvider(path, temperature=temperature, chat_format="gemma")
+    return LocalProvider(Path(model).expanduser(), temperature=temperature)

@@ -196,6 +196,10 @@ def next_steps(questions: list[QuestionReport], topics: list[TopicReport],
             points = "; ".join(_short(k.text, 100) for k in worst)
             steps.append(NextStep(kind="study", note_id=note.note_id,
                                   text=f"Reread “{note.title}” ({note.path}) for: {points}"))
+        elif weak and note is not None:
+            steps.append(NextStep(kind="study", note_id=note.note_id,
+                                  text=f"Reread “{note.title}” ({note.path}) and compare your "
+                                       f"answer to {q.question_id} with its model answer"))
         if q.code is not None and q.code.passed < q.code.total:
             failing = [t.name for t in q.code.tests if not t.passed][:3]
             steps.append(NextStep(kind="fix-code", question_id=q.question_id,

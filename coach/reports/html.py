@@ -182,9 +182,12 @@ def _star(q: QuestionReport) -> str:
         css = "pass" if p.present else "fail"
         rows.append(f'<tr><td>{_e(p.part)}</td><td class="{css}">{present}</td>'
                     f"<td>{_evidence(p.evidence)}</td></tr>")
+    rows.append(f"<tr><td>ownership</td><td>{_e(s.ownership)}</td><td>"
+                f"{'you said “I” for your own actions' if s.ownership == 'I' else ''}"
+                "</td></tr>")
+    for name, found, ev in (("measured result", s.quantified, s.quantified_evidence),
+                            ("reflection", s.reflection, s.reflection_evidence)):
+        rows.append(f'<tr><td>{name}</td><td class="{"pass" if found else "fail"}">'
+                    f"{'yes' if found else 'no'}</td><td>{_evidence(ev)}</td></tr>")
     return ("<h4>STAR</h4><table><thead><tr><th>Part</th><th>Present</th><th>Evidence</th>"
-            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-            f"<p>Ownership: <strong>{_e(s.ownership)}</strong> · measured result: "
-            f"<strong>{'yes' if s.quantified else 'no'}</strong>{_evidence(s.quantified_evidence)}"
-            f" · reflection: <strong>{'yes' if s.reflection else 'no'}</strong>"
-            f"{_evidence(s.reflection_evidence)}</p>")
+            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")

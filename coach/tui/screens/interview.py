@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from coach.storage.repo import TurnRecord
     from coach.tui.app import CoachApp
 
-KEYS_LINE = "ctrl+s submit · ctrl+t hint · ctrl+n skip · ctrl+g end"
+KEYS_LINE = "ctrl+t hint · ctrl+n skip · ctrl+o notes · ctrl+g end"
 DRAFT_SECONDS = 1.0
 
 

@@ -1,0 +1,93 @@
+"""`coach bench`: the probes, the LangChain pipeline and the target verdicts."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from coach.bench import probes
+from coach.bench.runner import format_report, percentile, targets
+from coach.paths import REPO_ROOT
+
+
+def test_percentile_interpolates() -> None:
+    assert percentile([3.0, 1.0, 2.0], 0.5) == 2.0
+    assert percentile([0.0, 10.0], 0.95) == pytest.approx(9.5)
+
+
+def _result(**over: Any) -> dict[str, Any]:
+    r: dict[str, Any] = {
+        "created": "now", "seconds": 10.0,
+        "machine": {"python": "3.11", "platform": "linux", "cpus": 2,
+                    "load_average": [0.5, 0.5, 0.5]},
+        "help": {"status": "ok", "median": 0.4, "runs": [0.4]},
+        "tui": {"status": "ok", "median": 0.8, "runs": [0.8], "screen": "HomeScreen"},
+        "grade_latency": {"n": 5, "p50_ms": 120.0, "p95_ms": 300.0},
+        "retrieval": {"ours": {"n": 5, "p50_ms": 9.0, "p95_ms": 12.0, "recall@5": 0.9},
+                      "langchain": {"status": "ok", "p50_ms": 10.0, "p95_ms": 14.0,
+                                    "recall@5": 0.9, "build_seconds": 20.0},
+                      "ratio_p50": 0.9, "ratio_p95": 0.86},
+        "index": {"cold_seconds": 20.0, "chunks": 600, "notes": 93, "noop_seconds": 0.2,
+                  "noop_embedded": 0},
+        "batch": {"answers": 200, "grade_seconds": 30.0, "answers_per_second": 6.7,
+                  "embed_floor_seconds": 10.0, "ratio": 3.0},
+        "memory": {"peak_rss_mb": 900.0, "peak_child_rss_mb": 300.0},
+    }
+    r.update(over)
+    r["targets"] = targets(r)
+    return r
+
+
+def test_targets_pass_fail_and_never_invent_a_missing_figure() -> None:
+    verdicts = {t["target"].split()[0]: t["status"] for t in _result()["targets"]}
+    assert verdicts == {"batch": "FAIL", "retrieval": "PASS", "TUI": "PASS"}
+    missing = _result(tui={"status": "unavailable", "reason": "cannot import coach.tui.app"})
+    tui = next(t for t in missing["targets"] if t["target"].startswith("TUI"))
+    assert tui == {"target": "TUI first screen within 1 s", "value": None, "status": "n/a"}
+    text = format_report(missing)
+    assert "unavailable: cannot import coach.tui.app" in text
+    assert "n/a   TUI first screen within 1 s (measured —)" in text
+    assert "FAIL  batch grading <= 1.5x the embedding floor (measured 3)" in text
+
+
+def test_help_probe_times_a_real_process(tmp_path: Path) -> None:
+    got = probes.help_time(1, probes.child_env(tmp_path))
+    assert got["status"] == "ok" and 0 < got["median"] < 60
+
+
+def test_tui_probe_reports_the_first_screen(tmp_path: Path) -> None:
+    got = probes.tui_first_screen(1, probes.child_env(tmp_path))
+    assert got["status"] == "ok", got
+    assert got["screen"].endswith("Screen") and 0 < got["median"] < 60
+
+
+def test_tui_probe_says_unavailable_when_the_tui_cannot_import(tmp_path: Path) -> None:
+    code = ("import sys, runpy; sys.modules['coach.tui.app'] = None; sys.argv = ['p', '0']; "
+            "runpy.run_module('coach.bench.tui_probe', run_name='__main__')")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=probes.child_env(tmp_path), timeout=120)
+    assert proc.stdout.startswith("UNAVAILABLE cannot import coach.tui.app")
+
+
+def test_langchain_pipeline_retrieves_the_same_notes(tmp_path: Path, kb, embedder) -> None:  # type: ignore[no-untyped-def]
+    from coach.bench.langchain_pipeline import LangChainPipeline, available
+    from coach.knowledge.loader import load_knowledge
+
+    assert available() == ""
+    src = REPO_ROOT / "knowledge"
+    small = tmp_path / "knowledge"
+    for rel in ("algorithms/knn", "algorithms/decision-trees", "fundamentals/regularization"):
+        (small / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src / f"{rel}.md", small / f"{rel}.md")
+    shutil.copy(src / "topics.yaml", small / "topics.yaml")
+    small_kb = load_knowledge(small)
+    pipe = LangChainPipeline(tmp_path / "lc")
+    assert pipe.build(small_kb) > 0
+    assert pipe.search("how many neighbours should k nearest neighbours use", 2)[0] == "knn"
+    assert pipe.search("lasso and ridge penalties", 3)[0] == "regularization"
+    assert sorted(pipe.search("anything", 5)) == ["decision-trees", "knn", "regularization"]
