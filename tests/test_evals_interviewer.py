@@ -146,3 +146,10 @@ def test_command_prints_pass_rates_and_keeps_the_users_history_clean(
     rows = [json.loads(x) for x in out.read_text().splitlines()]
     assert {r["persona"] for r in rows} <= set(PERSONAS) and len(rows) >= 9
     assert not (coach_home / "data" / "coach.db").exists()  # sessions went to a temp database
+
+
+def test_parallel_cases_give_the_same_outcomes(services) -> None:  # type: ignore[no-untyped-def]
+    serial = evaluate(services, per_kind=1, limit=2, sessions=0)
+    parallel = evaluate(services, per_kind=1, limit=2, sessions=0, jobs=2)
+    assert parallel["outcomes"] == serial["outcomes"]
+    assert parallel["checks"] == serial["checks"]

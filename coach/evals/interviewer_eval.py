@@ -118,9 +118,9 @@ def judge_followup(fu: FollowUp | None, persona: Persona,
     return False, f"unknown follow-up kind {fu.kind}"
 
 
-def grade_case(services: Any, bq: BankQuestion, persona: Persona) -> Outcome:
+def grade_case(grader: Any, bq: BankQuestion, persona: Persona) -> Outcome:
     q = bq.question
-    grade = services.grader.grade(rubric_for(q), persona.answer)
+    grade = grader.grade(rubric_for(q), persona.answer)
     fu = choose_followup(q, grade, set())
     star_missing = {p.part for p in grade.star.parts if not p.present} if grade.star else set()
     ok, why = judge_followup(fu, persona, star_missing)
@@ -162,9 +162,22 @@ def run_cases(services: Any, cases: Sequence[tuple[BankQuestion, Persona]], *, j
               progress: Callable[[int, int], None] | None = None) -> list[Outcome]:
     lock = threading.Lock()
     done = [0]
+    local = threading.local()
+
+    def grader() -> Any:
+        if jobs == 1:
+            return services.grader
+        # One grader (and model copy) per worker: the word-vector lookup and sentence
+        # encoding share a tokenizer that is not safe to call from two threads at once.
+        if not hasattr(local, "grader"):
+            from coach.embeddings import Embedder
+            from coach.grading.grader import Grader
+
+            local.grader = Grader(Embedder(), run_code=services.grader.run_code)
+        return local.grader
 
     def one(case: tuple[BankQuestion, Persona]) -> Outcome:
-        out = grade_case(services, *case)
+        out = grade_case(grader(), *case)
         with lock:
             done[0] += 1
             if progress:
