@@ -149,8 +149,8 @@ def eval_all(
                                 progress_for=progress_bar)
         svc.repo.db.close()
     for r in results["grader"]:
-        print(f"grader    {r['dataset']:40} n={r['n']:<5} QWK {r['qwk']:.3f}  "
-              f"Pearson {r['pearson']:.3f}")
+        print(f"grader    {r['dataset']:40} n={r['n']:<5} QWK {_num(r['qwk'])}  "
+              f"Pearson {_num(r['pearson'])}")
     for r in results["retrieval"]:
         print(f"retrieval {Path(r['dataset']).name:40} recall@1 {r['recall@1']:.3f}  "
               f"recall@5 {r['recall@5']:.3f}  MRR {r['mrr']:.3f}")
@@ -161,6 +161,10 @@ def eval_all(
     if save_baselines:
         for path in suite.save_baselines(results):
             print(f"baseline: {path}")
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
 
 
 @eval_app.command("compare")

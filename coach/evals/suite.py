@@ -52,10 +52,13 @@ def run_grader(services: Any, paths: list[Path], *, limit: int = 0,
 
 
 def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(REPO_ROOT.parent))
-    except ValueError:
-        return str(path)
+    """A path relative to the repository (or its parent, for ../shared), else as given."""
+    for base, prefix in ((REPO_ROOT, ""), (REPO_ROOT.parent, "../")):
+        try:
+            return prefix + str(path.resolve().relative_to(base))
+        except ValueError:
+            continue
+    return str(path)
 
 
 def _progress(progress_for: ProgressFor | None, label: str
@@ -97,6 +100,7 @@ def run_all(services: Any, out: Path, *, limit: int = 0, jobs: int = 1,
         "interviewer": {k: v for k, v in interviewer.items() if k != "outcomes"},
         "seconds": round(time.perf_counter() - start, 1),
     }
+    results = _no_nan(results)
     (out / RESULTS_FILE).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     (out / "retrieval_predictions.jsonl").write_text(
         "".join(json.dumps(p) + "\n" for p in retrieval_preds), encoding="utf-8")
@@ -105,6 +109,17 @@ def run_all(services: Any, out: Path, *, limit: int = 0, jobs: int = 1,
     write_charts(results, out)
     (out / "report.md").write_text(report_markdown(results), encoding="utf-8")
     return results
+
+
+def _no_nan(value: Any) -> Any:
+    """Undefined metrics (NaN, e.g. a correlation of constant scores) become null in JSON."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_no_nan(v) for v in value]
+    return value
 
 
 def write_charts(results: dict[str, Any], out: Path) -> list[Path]:

@@ -198,6 +198,7 @@ class Interview:
                                topics=list(q.topics), started_at=now())
         self.record.turns.append(self.turn)
         self.repo.save_turn(self.turn)
+        self._prewarm(q)
         say = self.ask_text(q, self.turn.position)
         if self.services.chat is not None:
             from coach.providers.session_hooks import phrase_question
@@ -206,6 +207,14 @@ class Interview:
                                   or self.config.job_description, self.on_token,
                                   self.cancel).text
         return Step(say=say, question=q)
+
+    def _prewarm(self, q: BankQuestion) -> None:
+        """Embed the rubric while the candidate reads and types, so grading is quick."""
+        import threading
+
+        grader = self.services.grader
+        threading.Thread(target=grader.warm, args=([rubric_for(q.question)],),
+                         name="coach-prewarm", daemon=False).start()  # joined at exit
 
     def hint(self) -> str:
         turn, q = self._require_turn()
