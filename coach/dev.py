@@ -45,7 +45,7 @@ def setup() -> None:
 
 def test() -> int:
     setup()
-    steps = [
+    steps: list[list[str | Path]] = [
         [BIN / "ruff", "check", "coach", "tests", "evals"],
         [BIN / "mypy"],
         [BIN / "lint-imports"],

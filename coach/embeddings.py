@@ -31,7 +31,7 @@ class Embedder:
     def __init__(self, batch_size: int = 64, cache_size: int = 20000) -> None:
         self.batch_size = batch_size
         self._model: Any = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._cache: OrderedDict[str, Any] = OrderedDict()
         self._cache_size = cache_size
         self.calls = 0
@@ -129,7 +129,8 @@ class WordVectors:
         self._matrix: Any = None
         self._tokenizer: Any = None
         self._cache: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        # The tokenizer is the model's own and is not thread-safe: share the embedder's lock.
+        self._lock = embedder._lock
 
     def _load(self) -> None:
         if self._matrix is None:
@@ -142,8 +143,8 @@ class WordVectors:
     def vectors(self, words: Sequence[str]) -> Vectors:
         import numpy as np
 
+        self._load()
         with self._lock:
-            self._load()
             out = np.zeros((len(words), DIM), dtype=np.float32)
             for i, word in enumerate(words):
                 vec = self._cache.get(word)

@@ -27,7 +27,11 @@ _VOWEL = re.compile(r"[aeiouy]", re.IGNORECASE)
 _CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}", re.IGNORECASE)
 _NUMBER = re.compile(r"(\d+(\.\d+)?\s*(%|percent|x\b|×|ms\b|s\b|k\b|m\b|hours?|days?|weeks?|"
                      r"points?|pp\b|users|customers|\$)|\$\s*\d|\b\d+(\.\d+)?\s*(times|fold)\b|"
-                     r"\bfrom\s+\d[\d.,]*\s*(%|ms|s)?\s+to\s+\d)", re.IGNORECASE)
+                     r"\bfrom\s+\d[\d.,]*\s*(%|ms|s)?\s+to\s+\d|"
+                     r"\b(?!(19|20)\d\d\b)\d[\d,]*(\.\d+)?\s+(of\s+\d+\s+)?[a-z]{3,}|"
+                     r"\b(halved|doubled|tripled|twice as|hundreds of|thousands of|millions of|"
+                     r"dozens of)\b|\bwithin (a|one|two|three|four|five|six|a few) "
+                     r"(hours?|days?|weeks?|months?)\b)", re.IGNORECASE)
 
 
 def is_idk(answer: str) -> bool:
@@ -68,7 +72,7 @@ def unknown_share(answer: str) -> float:
 def is_word_salad(answer: str) -> bool:
     """Real and made-up words strung together with no sentence structure."""
     ws = words(answer)
-    if len(ws) < 8:
+    if len(ws) < 8 or len(ws) > 80:
         return False
     stop_share = sum(1 for w in ws if w in STOPWORDS) / len(ws)
     repeats = sum(1 for a, b in zip(ws, ws[1:], strict=False) if a == b)
@@ -94,9 +98,13 @@ def is_gibberish(answer: str) -> bool:
 
 
 def is_keyword_list(answer: str) -> bool:
-    """A bare list of terms: very few function words and no sentence-length segments."""
+    """A bare list of terms: short, very few function words, no sentence-length segments.
+
+    Long answers are never a bare list: a design outline in note form ("Data: ...; Model:
+    ...") has few function words too, but it explains its choices.
+    """
     ws = words(answer)
-    if len(ws) < 4:
+    if len(ws) < 4 or len(ws) > 60:
         return False
     stop_share = sum(1 for w in ws if w in STOPWORDS) / len(ws)
     segments = [s for s in re.split(r"[,;\n•|/]+|\s-\s", answer) if s.strip()]
@@ -115,13 +123,18 @@ STAR_CUES: dict[StarName, re.Pattern[str]] = {
         r"\b(at my (previous|last|current)|when i was|in my (last|previous|current) (role|job|"
         r"team|company)|our team|the team|we were|the company|our company|the project|"
         r"a project|last year|a few years ago|back in|context|there was|we had|at \w+,? i|"
-        r"i was working|i worked)\b", re.IGNORECASE),
+        r"i was working|i worked|last (spring|summer|autumn|fall|winter|quarter|month)|"
+        r"in (19|20)\d\d|during (my|a|the|our)|while (i was|working at)|"
+        r"i joined|when i joined|at (a|an|my) \w+ (startup|company|bank|retailer|team))\b",
+        re.IGNORECASE),
     "task": re.compile(
         r"\b(my (role|task|job|goal|responsibility|assignment)|i was (responsible|asked|tasked|"
         r"in charge|the owner)|i owned|i needed to|i had to|the goal was|our goal|goal was|"
         r"we needed to|the task|was to|objective|i was expected|success (meant|would mean)|"
         r"my (call|part|decision|job)|i('d| had) built|i was (leading|the lead|on point|"
-        r"the one)|it was (my|up to me)|i needed|i wanted to|i set out to|i was hired to)\b",
+        r"the one)|it was (my|up to me)|i needed|i wanted to|i set out to|i was hired to|"
+        r"i was the (only|sole|main|lead|senior|junior|first)|i was brought in|"
+        r"(asked|assigned|tasked) me|my manager asked|i volunteered|i took (on|ownership))\b",
         re.IGNORECASE),
     "action": re.compile(
         r"\b(i (built|designed|decided|proposed|wrote|ran|analy[sz]ed|set up|implemented|"
@@ -139,7 +152,7 @@ STAR_CUES: dict[StarName, re.Pattern[str]] = {
         r"eventually|ultimately|afterwards|went from)\b", re.IGNORECASE),
 }
 REFLECTION = re.compile(
-    r"\b(i learn(ed|t)|lesson|in hindsight|looking back|next time|i would (now|do)|"
+    r"\b(i learn(ed|t)|lessons?|takeaways?|in hindsight|looking back|next time|i would (now|do)|"
     r"now i (always|make sure|start|check|ask)|i('ve| have) (since|started|learned)|"
     r"taught me|i realized|i realised|what i took away|i'd do differently|"
     r"if i did it again|since then|i now)\b", re.IGNORECASE)
@@ -155,6 +168,10 @@ def analyse_star(units: list[Unit], answer: str) -> StarResult:
     parts: list[StarPartResult] = []
     for name, cue in STAR_CUES.items():
         hit = next((u for u in units if cue.search(u.text)), None)
+        if name == "situation" and hit is None and len(units) >= 3 and not (
+                STAR_CUES["action"].search(units[0].text)
+                or STAR_CUES["result"].search(units[0].text)):
+            hit = units[0]  # stories open with their context even without a stock phrase
         if name == "result" and hit is None:
             hit = next((u for u in units if _NUMBER.search(u.text) and units.index(u) > 0), None)
         parts.append(StarPartResult(part=name, present=hit is not None,
