@@ -77,6 +77,7 @@ class NoteIndex:
         self.embedder = embedder
         self._client_obj: Any = None
         self._collection: Any = None
+        self._count: int | None = None
 
     @property
     def collection(self) -> Any:
@@ -98,6 +99,12 @@ class NoteIndex:
     def count(self) -> int:
         return int(self.collection.count())
 
+    def _known_count(self) -> int:
+        # Searches reuse the count from the last build or lookup: one round trip less per query.
+        if self._count is None:
+            self._count = self.count()
+        return self._count
+
     def indexed_hashes(self) -> dict[str, str]:
         got = self.collection.get(include=["metadatas"])
         return {m["note_id"]: m["note_hash"] for m in got["metadatas"] or []}
@@ -110,6 +117,7 @@ class NoteIndex:
         import time
 
         start = time.perf_counter()
+        self._count = None
         if rebuild:
             self.reset()
         known = self.indexed_hashes()
@@ -130,6 +138,7 @@ class NoteIndex:
                 batch = []
             if progress:
                 progress(i + 1, len(changed))
+        self._count = None
         return BuildReport(len(changed), chunks_done, len(removed),
                            len(kb.notes) - len(changed), time.perf_counter() - start)
 
@@ -154,7 +163,7 @@ class NoteIndex:
         return self.search_vector(vector.tolist(), k, per_note=per_note)
 
     def search_vector(self, vector: list[float], k: int, *, per_note: bool = True) -> list[Hit]:
-        total = self.count()
+        total = self._known_count()
         if total == 0:
             return []
         n = min(total, k * 4 if per_note else k)
