@@ -6,6 +6,7 @@ States: asking -> (answer) -> following_up -> (answer) ... -> graded -> next que
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from coach.storage.repo import SessionRecord, TurnRecord
 if TYPE_CHECKING:
     from coach.services import Services
 
+log = logging.getLogger(__name__)
 MAX_ANSWER_CHARS = 100_000
 
 
@@ -213,8 +215,15 @@ class Interview:
         import threading
 
         grader = self.services.grader
-        threading.Thread(target=grader.warm, args=([rubric_for(q.question)],),
-                         name="coach-prewarm", daemon=False).start()  # joined at exit
+        rubric = rubric_for(q.question)
+
+        def warm() -> None:
+            try:
+                grader.warm([rubric])
+            except Exception:  # the grade itself reports any real problem to the user
+                log.debug("prewarm failed", exc_info=True)
+
+        threading.Thread(target=warm, name="coach-prewarm", daemon=False).start()
 
     def hint(self) -> str:
         turn, q = self._require_turn()
