@@ -113,7 +113,7 @@ def load_settings(paths: Paths | None = None, **overrides: Any) -> Settings:
             f"setting '{name}': {err['msg']} — set COACH_{name.upper().replace('.', '__')} "
             f"or fix '{name}' in {resolved.config_file}"
         ) from None
-    return Settings.model_validate(settings.model_dump())
+    return settings
 
 
 def api_key(settings: Settings) -> str:

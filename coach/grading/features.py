@@ -105,10 +105,13 @@ class FeatureExtractor:
             truncated = True
         return units, truncated
 
-    def prepare(self, answer: str, question: str, *, extra: list[str] | None = None) -> Prepared:
-        units, truncated = self.unit_texts(answer, question)
+    def prepare(self, answer: str, question: str, *, units: list[Unit] | None = None,
+                truncated: bool = False) -> Prepared:
+        """Embed and stem the answer's units (split here unless the caller already did)."""
+        if units is None:
+            units, truncated = self.unit_texts(answer, question)
         texts = [clean(u.text)[:1000] for u in units]
-        vectors = self.embedder.encode(texts + [clean(question)] + (extra or []))
+        vectors = self.embedder.encode([*texts, clean(question)])
         q_stems = set(content_stems(question))
         stems = [content_stems(t) for t in texts]
         novel = [[w for w in words(t) if w not in STOPWORDS and stem(w) not in q_stems]

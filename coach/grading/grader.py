@@ -32,7 +32,7 @@ from coach.grading.models import (
     level_for,
 )
 from coach.grading.rubric import Rubric
-from coach.grading.text import Unit, clean, content_stems, words
+from coach.grading.text import Unit, clean, content_stems, has_negation, words
 
 COVERED = 0.5
 PARTIAL = 0.3
@@ -134,18 +134,7 @@ class Grader:
         kept = [u for i, u in enumerate(units) if i not in bad]
         if not kept:
             return _Answer(text, [], None, source)
-        texts = [clean(u.text)[:1000] for u in kept]
-        vectors = self.embedder.encode([*texts, clean(rubric.prompt)])
-        q_stems = set(content_stems(rubric.prompt))
-        from coach.grading.text import STOPWORDS, stem
-
-        prep = Prepared(
-            text=text, units=kept, vectors=vectors[: len(kept)],
-            stems=[content_stems(t) for t in texts],
-            novel_words=[[w for w in words(t) if w not in STOPWORDS and stem(w) not in q_stems]
-                         for t in texts],
-            truncated=truncated, question_stems=q_stems,
-        )
+        prep = self.fx.prepare(text, rubric.prompt, units=kept, truncated=truncated)
         return _Answer(text, kept, prep, source)
 
     def _cover(self, ans: _Answer, refs: list[str], rubric: Rubric) -> tuple[float, Quote | None]:
@@ -201,7 +190,7 @@ class Grader:
                 if p_claim < 0.6 or quote is None:
                     continue
                 p_fix, _ = self._cover(ans, [m.correction], rubric)
-                if signals_negated(quote.text) != signals_negated(m.claim):
+                if has_negation(quote.text) != has_negation(m.claim):
                     continue
                 if p_claim > p_fix + 0.1:
                     hits.append(MisconceptionHit(claim=m.claim, correction=m.correction,
@@ -349,12 +338,6 @@ class Grader:
                       flags=flags, hints_used=hints_used)
         grade.feedback = feedback_lines(grade, rubric)
         return grade
-
-
-def signals_negated(text: str) -> bool:
-    from coach.grading.text import has_negation
-
-    return has_negation(text)
 
 
 def feedback_lines(grade: Grade, rubric: Rubric) -> list[str]:

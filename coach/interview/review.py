@@ -34,7 +34,7 @@ def record_review(repo: Repository, question_id: str, score: float,
     from fsrs import Card, Rating
 
     when = when or datetime.now(UTC)
-    state = repo.review_states().get(question_id)
+    state = repo.review_state(question_id)
     card = Card.from_dict(state["card"]) if state else Card()
     card, _ = _scheduler().review_card(card, Rating(rating_for(score)), review_datetime=when)
     if score < 1.5:

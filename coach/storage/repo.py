@@ -58,6 +58,11 @@ def _turn(row: Any) -> TurnRecord:
     )
 
 
+def _review(row: Any) -> dict[str, Any]:
+    return {"card": json.loads(row["card"]), "due": row["due"], "last_score": row["last_score"],
+            "reviews": row["reviews"]}
+
+
 class Repository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -164,9 +169,11 @@ class Repository:
 
     # review state --------------------------------------------------------------------------
     def review_states(self) -> dict[str, dict[str, Any]]:
-        return {r["question_id"]: {"card": json.loads(r["card"]), "due": r["due"],
-                                   "last_score": r["last_score"], "reviews": r["reviews"]}
-                for r in self.db.query("SELECT * FROM review_state")}
+        return {r["question_id"]: _review(r) for r in self.db.query("SELECT * FROM review_state")}
+
+    def review_state(self, question_id: str) -> dict[str, Any] | None:
+        rows = self.db.query("SELECT * FROM review_state WHERE question_id = ?", (question_id,))
+        return _review(rows[0]) if rows else None
 
     def save_review(self, question_id: str, card: dict[str, Any], due: str,
                     score: float) -> None:

@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from coach.tui.screens.base import CoachScreen
+
 if TYPE_CHECKING:
-    from coach.tui.app import CoachApp
+    pass
 
 INTRO = ("Rebind a key in the config file, e.g.  [keys]  submit = \"ctrl+enter\".  "
          "ctrl+p opens the command palette; tab moves between fields.")
@@ -19,17 +20,10 @@ SCOPES = {"CoachApp": "everywhere", "HomeScreen": "home", "InterviewScreen": "in
           "SettingsScreen": "settings", "HelpScreen": "help", "ConfirmScreen": "dialog"}
 
 
-class HelpScreen(Screen[None]):
+class HelpScreen(CoachScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="help_back"),
     ]
-
-    @property
-    def coach(self) -> CoachApp:
-        from coach.tui.app import CoachApp
-
-        assert isinstance(self.app, CoachApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")

@@ -8,15 +8,14 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from coach.errors import CoachError
+from coach.tui.screens.base import CoachScreen
 from coach.tui.text import sparkline, topic_mastery
 
 if TYPE_CHECKING:
     from coach.storage.repo import SessionRecord
-    from coach.tui.app import CoachApp
 
 
 @dataclass
@@ -26,19 +25,12 @@ class HistoryData:
     due: list[tuple[str, str, str]]  # question id, track, prompt
 
 
-class HistoryScreen(Screen[None]):
+class HistoryScreen(CoachScreen[None]):
     """Enter on a session opens its report (or resumes it when unfinished)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="history_back"),
     ]
-
-    @property
-    def coach(self) -> CoachApp:
-        from coach.tui.app import CoachApp
-
-        assert isinstance(self.app, CoachApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")

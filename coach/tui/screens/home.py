@@ -9,24 +9,23 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from coach.errors import CoachError
 from coach.interview.session import SessionConfig
 from coach.knowledge.models import DIFFICULTIES, ROLES, TRACKS
+from coach.tui.screens.base import CoachScreen
 from coach.tui.widgets.warmup import WarmupIndicator
 
 if TYPE_CHECKING:
     from coach.storage.repo import SessionRecord
-    from coach.tui.app import CoachApp
 
 MODES = [("practice — feedback after each answer, hints", "practice"),
          ("mock — timed, feedback at the end", "mock")]
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(CoachScreen[None]):
     """The first screen; it needs neither the knowledge base nor the embedding model."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -39,13 +38,6 @@ class HomeScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.unfinished: SessionRecord | None = None
-
-    @property
-    def coach(self) -> CoachApp:
-        from coach.tui.app import CoachApp
-
-        assert isinstance(self.app, CoachApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         settings = self.coach.services.settings

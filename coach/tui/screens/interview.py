@@ -8,12 +8,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TextArea
 
 from coach.errors import CoachError
 from coach.grading.models import Grade
 from coach.tui.messages import EngineDone, EngineFailed, StreamChunk
+from coach.tui.screens.base import CoachScreen
 from coach.tui.text import grade_markdown
 from coach.tui.widgets.answer_editor import AnswerEditor
 from coach.tui.widgets.chat_message import ChatMessage
@@ -23,13 +23,12 @@ from coach.tui.widgets.transcript import Transcript
 if TYPE_CHECKING:
     from coach.interview.session import Interview, SessionConfig, Step
     from coach.storage.repo import TurnRecord
-    from coach.tui.app import CoachApp
 
 KEYS_LINE = "ctrl+t hint · ctrl+n skip · ctrl+o notes · ctrl+g end"
 DRAFT_SECONDS = 1.0
 
 
-class InterviewScreen(Screen[None]):
+class InterviewScreen(CoachScreen[None]):
     """One session, new or resumed. Every action is a worker; the UI never waits."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -58,13 +57,6 @@ class InterviewScreen(Screen[None]):
         self._llm_warned = False
         self.iv_opening: Interview | None = None
         self.editor = AnswerEditor()
-
-    @property
-    def coach(self) -> CoachApp:
-        from coach.tui.app import CoachApp
-
-        assert isinstance(self.app, CoachApp)
-        return self.app
 
     @property
     def mode(self) -> str:

@@ -9,19 +9,18 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from coach.errors import CoachError
 from coach.tui.messages import SearchDone
+from coach.tui.screens.base import CoachScreen
 
 if TYPE_CHECKING:
     from coach.knowledge.loader import KnowledgeBase
-    from coach.tui.app import CoachApp
 
 
-class NotesScreen(Screen[None]):
+class NotesScreen(CoachScreen[None]):
     """The knowledge base; opens on a given note when asked."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -33,13 +32,6 @@ class NotesScreen(Screen[None]):
         super().__init__()
         self.note_id = note_id
         self.kb: KnowledgeBase | None = None
-
-    @property
-    def coach(self) -> CoachApp:
-        from coach.tui.app import CoachApp
-
-        assert isinstance(self.app, CoachApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")

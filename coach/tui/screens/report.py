@@ -8,20 +8,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from coach.errors import CoachError
+from coach.tui.screens.base import CoachScreen
 from coach.tui.text import summary_markdown, turn_markdown
 
 if TYPE_CHECKING:
     from coach.knowledge.loader import KnowledgeBase
     from coach.storage.repo import SessionRecord
-    from coach.tui.app import CoachApp
 
 
-class ReportScreen(Screen[None]):
+class ReportScreen(CoachScreen[None]):
     """The report for one session; study notes open in the Notes screen."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -36,13 +35,6 @@ class ReportScreen(Screen[None]):
         self.show_model = False
         self.record: SessionRecord | None = None
         self.kb: KnowledgeBase | None = None
-
-    @property
-    def coach(self) -> CoachApp:
-        from coach.tui.app import CoachApp
-
-        assert isinstance(self.app, CoachApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")

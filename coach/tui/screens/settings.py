@@ -9,20 +9,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 from coach.errors import CoachError
 from coach.tui.messages import ConnectionChecked
+from coach.tui.screens.base import CoachScreen
 
 PING = "Reply with a short greeting."
 
 if TYPE_CHECKING:
     from coach.settings import Settings
-    from coach.tui.app import CoachApp
 
 
-class SettingsScreen(Screen[None]):
+class SettingsScreen(CoachScreen[None]):
     """Changes apply to this run at once; Save also writes them to the config file."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -30,13 +29,6 @@ class SettingsScreen(Screen[None]):
         Binding("ctrl+t", "test", "Test connection", id="settings_test", priority=True),
         Binding("escape", "back", "Back", id="settings_back"),
     ]
-
-    @property
-    def coach(self) -> CoachApp:
-        from coach.tui.app import CoachApp
-
-        assert isinstance(self.app, CoachApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         s = self.coach.services.settings
