@@ -5,20 +5,34 @@ from __future__ import annotations
 from typing import Any
 
 from coach.grading.models import Grade
+from coach.reports.judge import judge_feedback, point_judges, question_judge
+from coach.reports.text import judge_notes, judge_text, point_judge_text
 
 MARK = {"covered": "✓", "partial": "~", "missed": "✗"}
 
 
+def _quoted(text: str, limit: int = 160) -> str:
+    quote = " ".join(text.split())
+    return f"“{quote[:limit]}{'…' if len(quote) > limit else ''}”"
+
+
 def grade_lines(grade: Grade) -> list[str]:
     lines = [f"Score: {grade.score:.1f}/5 ({grade.level})"]
+    judge = question_judge(grade)
+    if judge is not None:
+        lines.append(f"  Graders: {judge_text(judge, grade.score)}")
     if grade.flags:
         lines.append("Flags: " + ", ".join(grade.flags))
+    points = point_judges(grade)
     for kp in grade.key_points:
         tag = " (after a follow-up)" if kp.prompted else ""
-        lines.append(f"  {MARK[kp.status]} {kp.text}{tag}")
+        llm = points.get(kp.id)
+        lines.append(f"  {MARK[kp.status]} {kp.text}{tag}"
+                     + (f" [{point_judge_text(llm)}]" if llm else ""))
         if kp.evidence is not None and kp.status != "missed":
-            quote = " ".join(kp.evidence.text.split())
-            lines.append(f"      “{quote[:160]}{'…' if len(quote) > 160 else ''}”")
+            lines.append(f"      {_quoted(kp.evidence.text)}")
+        if llm is not None and llm.quote is not None:
+            lines.append(f"      LLM judge quoted: {_quoted(llm.quote.text)}")
     for m in grade.misconceptions:
         lines.append(f"  ! Misconception: “{' '.join(m.evidence.text.split())[:140]}”")
         lines.append(f"      Correction: {m.correction}")
@@ -37,10 +51,14 @@ def grade_lines(grade: Grade) -> list[str]:
             for t in c.tests:
                 if not t.passed:
                     lines.append(f"    ✗ {t.name}: {t.message}")
+    if judge is not None:
+        lines += [f"  • {note}" for note in judge_notes(judge)]
     for f in grade.feedback:
-        if not f.startswith(("Covered:", "Tests passed")):
+        if not f.startswith(("Covered:", "Tests passed")) and not (
+                judge is not None and judge_feedback(f)):
             lines.append(f"  • {f}")
     return lines
+
 
 
 def print_grade(grade: Grade) -> None:

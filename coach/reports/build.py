@@ -9,6 +9,7 @@ from typing import Any
 
 from coach.grading.models import Grade, Quote, level_for
 from coach.knowledge.loader import KnowledgeBase
+from coach.reports.judge import overall_judge, point_judges, question_judge
 from coach.reports.model import (
     CodeReport,
     Evidence,
@@ -58,7 +59,8 @@ def build_report(record: SessionRecord, kb: KnowledgeBase, *,
             planned=int(record.config.get("questions", len(record.turns))),
             answered=len(graded), skipped=sum(1 for q in questions if q.status == "skipped"),
         ),
-        overall=Overall(score=overall, level=level_for(overall) if overall is not None else None),
+        overall=Overall(score=overall, level=level_for(overall) if overall is not None else None,
+                        judge=overall_judge([(q.score or 0.0, q.judge) for q in graded])),
         questions=questions,
         topics=topics,
         strengths=[t.topic for t in sorted(topics, key=lambda t: -t.score) if t.score >= STRONG],
@@ -132,10 +134,12 @@ def _question(turn: TurnRecord, kb: KnowledgeBase, review_due: dict[str, str],
 
 
 def _fill_grade(report: QuestionReport, grade: Grade) -> None:
+    judges = point_judges(grade)
+    report.judge = question_judge(grade)
     report.key_points = [KeyPointReport(id=k.id, text=k.text, weight=k.weight, status=k.status,
                                         confidence=k.confidence, prompted=k.prompted,
                                         evidence=_evidence(k.evidence) if k.status != "missed"
-                                        else None)
+                                        else None, judge=judges.get(k.id))
                          for k in grade.key_points]
     report.misconceptions = [MisconceptionReport(claim=m.claim, correction=m.correction,
                                                  evidence=Evidence(text=m.evidence.text,
@@ -153,7 +157,8 @@ def _fill_grade(report: QuestionReport, grade: Grade) -> None:
         s = grade.star
         report.star = StarReport(
             parts=[StarPartReport(part=p.part, present=p.present, prompted=p.prompted,
-                                  evidence=_evidence(p.evidence)) for p in s.parts],
+                                  evidence=_evidence(p.evidence), judge=judges.get(p.part))
+                   for p in s.parts],
             ownership=s.ownership, quantified=s.quantified,
             quantified_evidence=_evidence(s.quantified_evidence),
             reflection=s.reflection, reflection_evidence=_evidence(s.reflection_evidence),

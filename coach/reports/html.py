@@ -6,12 +6,18 @@ from html import escape
 
 from coach.reports import svg
 from coach.reports.model import Evidence, QuestionReport, Report
-from coach.reports.style import CSS
+from coach.reports.style import CSS, JUDGE_CSS
 from coach.reports.text import (
     KIND_WORD,
     STATUS_WORD,
     blocks,
     date_of,
+    judge_cell,
+    judge_notes,
+    judge_text,
+    overall_judge_text,
+    overall_kind,
+    point_judge_text,
     score_text,
     source_label,
 )
@@ -26,16 +32,18 @@ def _pill(score: float | None, level: str | None) -> str:
             f"{_e(score_text(score, level))}</span>")
 
 
-def _evidence(ev: Evidence | None) -> str:
+def _evidence(ev: Evidence | None, by: str = "") -> str:
     if ev is None:
         return ""
-    return (f'<blockquote>“{_e(" ".join(ev.text.split()))}” '
-            f'<span class="source">— {_e(source_label(ev))}</span></blockquote>')
+    css = ' class="judge"' if by else ""
+    return (f'<blockquote{css}>“{_e(" ".join(ev.text.split()))}” '
+            f'<span class="source">— {_e(by)}{_e(source_label(ev))}</span></blockquote>')
 
 
 def render_html(report: Report) -> str:
     s = report.session
     title = f"Interview report — session {s.id}"
+    judged = report.overall.judge is not None
     body = [f"<header><h1>{_e(title)}</h1>",
             f'<p class="meta">{_e(date_of(s.created_at))} UTC · role {_e(s.role)} · '
             f"{_e(s.mode)} · {_e(s.status)} · {s.answered} answered, {s.skipped} skipped, "
@@ -59,25 +67,37 @@ def render_html(report: Report) -> str:
             # Forbid every fetch: the report must read the same offline and leak nothing.
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
             "style-src 'unsafe-inline'; img-src data:\">"
-            f"<title>{_e(title)}</title><style>{CSS}</style></head><body><main>"
+            f"<title>{_e(title)}</title><style>{CSS}{JUDGE_CSS if judged else ''}</style>"
+            "</head><body><main>"
             + "".join(body) + "</main></body></html>\n")
 
 
 def _overall(report: Report) -> str:
     o = report.overall
     big = f"{o.score:.1f}" if o.score is not None else "–"
+    judge = ""
+    if o.judge is not None:
+        judge = (f'<div class="judge">{_e(overall_kind(o.judge))}: '
+                 f"{_e(overall_judge_text(o.judge, report.session.answered))}</div>")
     return (f'<section class="overall" id="overall"><div class="big" '
             f'style="color:{svg.colour(o.level)}">{big}<small>/5</small></div>'
             f'<div><div class="level">Overall: {_e(o.level or "not graded")}</div>'
-            f'<div class="meta">mean of {report.session.answered} graded answer(s)</div></div>'
-            "</section>")
+            f'<div class="meta">mean of {report.session.answered} graded answer(s)</div>'
+            f"{judge}</div></section>")
 
 
 def _toc(report: Report) -> str:
     links = "".join(f'<li><a href="#q{q.position}">{q.position}. {_e(q.question_id)}</a> '
-                    f"{_pill(q.score, q.level) if q.status == 'graded' else _e(q.status)}</li>"
-                    for q in report.questions)
+                    f"{_pill(q.score, q.level) if q.status == 'graded' else _e(q.status)}"
+                    f"{_toc_judge(q)}</li>" for q in report.questions)
     return f'<nav class="toc"><ol>{links}</ol></nav>'
+
+
+def _toc_judge(q: QuestionReport) -> str:
+    if q.judge is None:
+        return ""
+    return (f' <span class="meta">offline {q.judge.offline_score:.1f} · LLM judge '
+            f"{_e(judge_cell(q.judge))}</span>")
 
 
 def _topics(report: Report) -> str:
@@ -114,6 +134,9 @@ def _question(q: QuestionReport) -> str:
            f'<p class="meta">{_e(KIND_WORD.get(q.kind, q.kind))} · {_e(q.track)} · '
            f"{_e(q.difficulty or '?')}" + (f" · topics: {_e(', '.join(q.topics))}"
                                            if q.topics else "") + "</p>",
+           *([f'<p class="graders"><strong>Graders:</strong> '
+               f"{_e(judge_text(q.judge, q.score))}</p>"]
+             if q.judge is not None and q.score is not None else []),
            f'<p class="prompt">{_e(q.prompt)}</p>',
            "<h4>Your answer</h4>",
            f'<div class="answer">{_e(q.answer) or "<em>(no answer)</em>"}</div>']
@@ -130,10 +153,17 @@ def _question(q: QuestionReport) -> str:
         items = []
         for k in q.key_points:
             tag = " (after a follow-up)" if k.prompted else ""
+            llm = ""
+            if k.judge is not None:
+                llm = (f'<span class="judge {k.judge.verdict}">'
+                       f"{_e(point_judge_text(k.judge))}</span>")
             items.append(f'<li class="{k.status}"><span class="status">'
-                         f"{_e(STATUS_WORD[k.status])}{tag}</span>{_e(k.text)}"
-                         f"{_evidence(k.evidence)}</li>")
+                         f"{_e(STATUS_WORD[k.status])}{tag}</span>{llm}{_e(k.text)}"
+                         f"{_evidence(k.evidence)}"
+                         f"{_evidence(k.judge.quote if k.judge else None, 'LLM judge, ')}</li>")
         out.append(f'<ul class="points">{"".join(items)}</ul>')
+    if q.judge is not None and judge_notes(q.judge):
+        out.append("".join(f'<p class="meta">{_e(n)}</p>' for n in judge_notes(q.judge)))
     if q.misconceptions:
         out.append("<h4>Misconceptions</h4>")
         for m in q.misconceptions:
@@ -176,18 +206,25 @@ def _code(q: QuestionReport) -> str:
 def _star(q: QuestionReport) -> str:
     s = q.star
     assert s is not None
+    judged = any(p.judge is not None for p in s.parts)
+    extra = "<td></td>" if judged else ""
     rows = []
     for p in s.parts:
         present = ("yes, after a follow-up" if p.prompted else "yes") if p.present else "no"
         css = "pass" if p.present else "fail"
+        llm = ""
+        if judged:
+            llm = (f"<td>{_e(point_judge_text(p.judge).removeprefix('LLM judge: '))}"
+                   f"{_evidence(p.judge.quote, 'LLM judge, ')}</td>" if p.judge else "<td>–</td>")
         rows.append(f'<tr><td>{_e(p.part)}</td><td class="{css}">{present}</td>'
-                    f"<td>{_evidence(p.evidence)}</td></tr>")
+                    f"<td>{_evidence(p.evidence)}</td>{llm}</tr>")
     rows.append(f"<tr><td>ownership</td><td>{_e(s.ownership)}</td><td>"
                 f"{'you said “I” for your own actions' if s.ownership == 'I' else ''}"
-                "</td></tr>")
+                f"</td>{extra}</tr>")
     for name, found, ev in (("measured result", s.quantified, s.quantified_evidence),
                             ("reflection", s.reflection, s.reflection_evidence)):
         rows.append(f'<tr><td>{name}</td><td class="{"pass" if found else "fail"}">'
-                    f"{'yes' if found else 'no'}</td><td>{_evidence(ev)}</td></tr>")
+                    f"{'yes' if found else 'no'}</td><td>{_evidence(ev)}</td>{extra}</tr>")
+    head = "<th>LLM judge</th>" if judged else ""
     return ("<h4>STAR</h4><table><thead><tr><th>Part</th><th>Present</th><th>Evidence</th>"
-            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+            f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")

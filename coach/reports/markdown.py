@@ -9,7 +9,13 @@ from coach.reports.text import (
     STATUS_WORD,
     blocks,
     date_of,
+    judge_cell,
+    judge_notes,
+    judge_text,
     one_line,
+    overall_judge_text,
+    overall_kind,
+    point_judge_text,
     score_text,
     source_label,
 )
@@ -28,18 +34,31 @@ def _md_inline(text: str) -> str:
 def render_markdown(report: Report) -> str:
     s = report.session
     out = [f"# Interview report — session {s.id}", ""]
-    out += [f"- **Overall:** {score_text(report.overall.score, report.overall.level)}",
+    judge = report.overall.judge
+    out += [f"- **Overall:** {score_text(report.overall.score, report.overall.level)}"
+            + (f", {overall_kind(judge)}" if judge else "")]
+    if judge is not None:
+        out.append(f"- **Graders:** {overall_judge_text(judge, s.answered)}")
+    out += [
             f"- **Role:** {s.role} · **mode:** {s.mode} · **status:** {s.status}",
             f"- **Date:** {date_of(s.created_at)} UTC"
             + (f" (finished {date_of(s.finished_at)})" if s.finished_at else ""),
             f"- **Questions:** {s.answered} answered, {s.skipped} skipped, {s.planned} planned",
             ""]
     out += ["## Summary", ""]
-    out += ["| # | Question | Kind | Score |", "|---|---|---|---|"]
+    judged = judge is not None
+    out += (["| # | Question | Kind | Offline | LLM judge | Score |", "|---|---|---|---|---|---|"]
+            if judged else ["| # | Question | Kind | Score |", "|---|---|---|---|"])
     for q in report.questions:
         score = score_text(q.score, q.level) if q.status == "graded" else q.status
+        graders = ""
+        if judged and q.status == "graded":
+            offline = q.judge.offline_score if q.judge else q.score or 0.0
+            graders = f"{offline:.1f} | {_md_inline(judge_cell(q.judge))} | "
+        elif judged:
+            graders = "| | "
         out.append(f"| {q.position} | [{q.question_id}](#q{q.position}) | "
-                   f"{KIND_WORD.get(q.kind, q.kind)} | {score} |")
+                   f"{KIND_WORD.get(q.kind, q.kind)} | {graders}{score} |")
     out.append("")
     if report.topics:
         out += ["### By topic", "", "| Topic | Questions | Score | Level |", "|---|---|---|---|"]
@@ -70,6 +89,8 @@ def _question(q: QuestionReport) -> list[str]:
            "",
            f"*{KIND_WORD.get(q.kind, q.kind)} · {q.track} · {q.difficulty or '?'}"
            + (f" · topics: {', '.join(q.topics)}" if q.topics else "") + "*", ""]
+    if q.judge is not None and q.score is not None:
+        out += [f"**Graders:** {_md_inline(judge_text(q.judge, q.score))}", ""]
     out += ["**Question.** " + _md_inline(q.prompt), "", "**Your answer:**", ""]
     out += [*_quote_block(q.answer), ""]
     if q.hints_used:
@@ -82,11 +103,18 @@ def _question(q: QuestionReport) -> list[str]:
         out += ["**Key points**", ""]
         for k in q.key_points:
             tag = " — after a follow-up" if k.prompted else ""
-            out.append(f"- {STATUS_MARK[k.status]} **{STATUS_WORD[k.status]}**{tag}: "
+            llm = f" ({_md_inline(point_judge_text(k.judge))})" if k.judge else ""
+            out.append(f"- {STATUS_MARK[k.status]} **{STATUS_WORD[k.status]}**{tag}{llm}: "
                        f"{_md_inline(k.text)}")
             if k.evidence is not None:
                 out.append(f"  - {source_label(k.evidence)}: “{_md_inline(k.evidence.text)}”")
+            if k.judge is not None and k.judge.quote is not None:
+                out.append(f"  - LLM judge quoted {source_label(k.judge.quote)}: "
+                           f"“{_md_inline(k.judge.quote.text)}”")
         out.append("")
+    if q.judge is not None:
+        notes = judge_notes(q.judge)
+        out += [*[f"*{_md_inline(n)}*" for n in notes], ""] if notes else []
     if q.misconceptions:
         out += ["**Misconceptions**", ""]
         for m in q.misconceptions:
@@ -133,11 +161,18 @@ def _code(q: QuestionReport) -> list[str]:
 def _star(q: QuestionReport) -> list[str]:
     s = q.star
     assert s is not None
-    out = ["**STAR**", "", "| Part | Present | Evidence |", "|---|---|---|"]
+    judged = any(p.judge is not None for p in s.parts)
+    out = (["**STAR**", "", "| Part | Present | Evidence | LLM judge |", "|---|---|---|---|"]
+           if judged else ["**STAR**", "", "| Part | Present | Evidence |", "|---|---|---|"])
     for p in s.parts:
         ev = f"“{_md_inline(p.evidence.text)}”" if p.evidence else ""
         present = ("yes, after a follow-up" if p.prompted else "yes") if p.present else "no"
-        out.append(f"| {p.part} | {present} | {ev} |")
+        llm = ""
+        if judged:
+            llm = (_md_inline(point_judge_text(p.judge).removeprefix("LLM judge: "))
+                   + (f" — “{_md_inline(p.judge.quote.text)}”" if p.judge.quote else "")
+                   if p.judge else "–") + " |"
+        out.append(f"| {p.part} | {present} | {ev} |" + (f" {llm}" if llm else ""))
     out.append("")
     out.append(f"Ownership: **{s.ownership}** · measured result: "
                f"**{'yes' if s.quantified else 'no'}** · reflection: "

@@ -6,9 +6,9 @@ removes or renames a field bumps SCHEMA; adding an optional field does not.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 SCHEMA: Literal["coach.report/1"] = "coach.report/1"
 
@@ -20,6 +20,21 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class _Judged(_Model):
+    """A part of the report that may carry the LLM judge's view in an optional `judge` field.
+
+    The field is left out of the JSON when there was no LLM judge, so a report of an offline
+    session is exactly what it was before the field existed.
+    """
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_judge(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("judge") is None:
+            data.pop("judge", None)
+        return data
+
+
 class Evidence(_Model):
     """Words the candidate wrote, quoted exactly, and where: 'answer' or 'followup-N'."""
 
@@ -27,7 +42,20 @@ class Evidence(_Model):
     source: str
 
 
-class KeyPointReport(_Model):
+class PointJudge(_Model):
+    """The LLM judge on one key point (or STAR part), after code checked its quote."""
+
+    verdict: Literal["covered", "partial", "missed"]
+    """What stands after the checks (a claim whose quote failed them counts as missed)."""
+    claimed: str
+    """What the model said: covered, partial, missed, or none (no verdict given)."""
+    quote: Evidence | None = None
+    """The verified quote: the candidate's exact words the verdict rests on."""
+    dropped: str | None = None
+    """Why the model's claim was not accepted, when it was not."""
+
+
+class KeyPointReport(_Judged):
     id: str
     text: str
     weight: float
@@ -36,6 +64,8 @@ class KeyPointReport(_Model):
     prompted: bool
     """Covered only after a follow-up asked for it."""
     evidence: Evidence | None = None
+    judge: PointJudge | None = None
+    """The LLM judge's verdict; absent when no LLM judge was used."""
 
 
 class MisconceptionReport(_Model):
@@ -59,11 +89,13 @@ class CodeReport(_Model):
     tests: list[TestReport]
 
 
-class StarPartReport(_Model):
+class StarPartReport(_Judged):
     part: Literal["situation", "task", "action", "result"]
     present: bool
     prompted: bool
     evidence: Evidence | None = None
+    judge: PointJudge | None = None
+    """The LLM judge's verdict on this part; absent when no LLM judge was used."""
 
 
 class StarReport(_Model):
@@ -92,7 +124,27 @@ class StudyLink(_Model):
     """Where the rendered report links to: relative to the report file, or absolute."""
 
 
-class QuestionReport(_Model):
+class QuestionJudge(_Model):
+    """How the LLM judge took part in one grade (see coach/providers/combine.py)."""
+
+    provider: str
+    status: Literal["combined", "unavailable"]
+    """combined: the score combines both graders; unavailable: the LLM judge failed and the
+    offline grade stands."""
+    offline_score: float
+    llm_score: float | None = None
+    """The LLM judge's own score, 0-5; None when it was unavailable."""
+    rule: str
+    """How the final score was reached, in words (e.g. 'mean of offline and LLM judge')."""
+    reason: str | None = None
+    """Why the LLM judge was unavailable (e.g. 'timeout')."""
+    gap: str = ""
+    """The judge's one sentence on the most important gap."""
+    dropped: int = 0
+    """LLM claims dropped because the answer does not support them."""
+
+
+class QuestionReport(_Judged):
     position: int
     """1-based order in the session."""
     question_id: str
@@ -117,6 +169,8 @@ class QuestionReport(_Model):
     study: list[StudyLink]
     review_due: str | None = None
     """When spaced review brings this question back (ISO time)."""
+    judge: QuestionJudge | None = None
+    """The LLM judge's part in the score; absent when no LLM judge was used."""
 
 
 class TopicReport(_Model):
@@ -148,10 +202,25 @@ class SessionInfo(_Model):
     skipped: int
 
 
-class Overall(_Model):
+class OverallJudge(_Model):
+    """Whether the overall score combines the LLM judge, and each grader's own mean."""
+
+    combined: int
+    """Graded answers whose score combines the offline grader and the LLM judge."""
+    unavailable: int
+    """Graded answers where the LLM judge failed and the offline grade stands."""
+    offline_score: float
+    """Mean of the offline grader's scores over every graded answer."""
+    llm_score: float | None = None
+    """Mean of the LLM judge's scores over the answers it judged; None when it judged none."""
+
+
+class Overall(_Judged):
     score: float | None
     """Mean score of the graded answers, 0-5; None when nothing was graded."""
     level: str | None
+    judge: OverallJudge | None = None
+    """Present when any answer had an LLM judge."""
 
 
 class Report(_Model):

@@ -79,3 +79,14 @@ nav.toc { font-size: 0.95rem; }
   .study a::after { content: " (" attr(data-path) ")"; font-size: 0.85em; color: #555; }
 }
 """
+
+# Added only to reports with an LLM judge, so an offline report is unchanged.
+JUDGE_CSS = """
+.judge { color: var(--accent); }
+span.judge { font-size: 0.8rem; font-weight: 600; margin-right: 6px; }
+span.judge.covered { color: var(--covered); } span.judge.partial { color: var(--partial); }
+span.judge.missed { color: var(--missed); }
+blockquote.judge { border-left-color: var(--accent); }
+.overall .judge { color: var(--muted); font-size: 0.92rem; margin-top: 0.2rem; }
+.graders { margin: 0.4rem 0 0; }
+"""

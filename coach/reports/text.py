@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coach.reports.model import Evidence
+from coach.reports.model import Evidence, OverallJudge, PointJudge, QuestionJudge
 
 STATUS_MARK = {"covered": "✓", "partial": "~", "missed": "✗"}
 STATUS_WORD = {"covered": "covered", "partial": "partly covered", "missed": "missed"}
@@ -15,6 +15,79 @@ def source_label(evidence: Evidence) -> str:
     if evidence.source.startswith("followup-"):
         return f"your answer to follow-up {evidence.source.split('-', 1)[1]}"
     return "your answer"
+
+
+def judge_text(judge: QuestionJudge, score: float) -> str:
+    """Both graders side by side and the rule that gave the final score."""
+    if judge.status == "unavailable" or judge.llm_score is None:
+        return f"LLM judge unavailable: {judge.reason or 'unknown error'} — offline grade used"
+    return (f"offline grader {judge.offline_score:.1f} · LLM judge {judge.llm_score:.1f} "
+            f"({judge.provider}) → final {score:.1f}: {judge.rule}")
+
+
+def judge_notes(judge: QuestionJudge) -> list[str]:
+    """The judge's remarks worth keeping, as sentences: its main gap, claims it could not back."""
+    out = []
+    if judge.gap:
+        gap = judge.gap.rstrip()
+        out.append(f"LLM judge's main gap: {gap}" + ("" if gap.endswith((".", "!", "?")) else "."))
+    if judge.dropped == 1:
+        out.append("1 LLM claim was dropped because the answer does not support it.")
+    elif judge.dropped:
+        out.append(f"{judge.dropped} LLM claims were dropped because the answer does not "
+                   "support them.")
+    return out
+
+
+def point_judge_text(judge: PointJudge) -> str:
+    """'LLM judge: partly covered', with why a claim was not accepted."""
+    if judge.dropped and judge.claimed == "none":
+        return "LLM judge: no verdict"
+    word = STATUS_WORD[judge.verdict]
+    if judge.dropped:
+        return f"LLM judge: {word} — claimed {judge.claimed}, dropped: {judge.dropped}"
+    return f"LLM judge: {word}"
+
+
+def judge_cell(judge: QuestionJudge | None) -> str:
+    """The LLM judge's score for a summary table."""
+    if judge is None:
+        return "–"
+    if judge.llm_score is None:
+        return f"unavailable ({judge.reason or 'unknown error'})"
+    return f"{judge.llm_score:.1f}"
+
+
+def overall_kind(judge: OverallJudge) -> str:
+    """Says whether the overall score combines the LLM judge."""
+    if judge.combined:
+        return "combined score (offline grader and LLM judge)"
+    return "offline score (the LLM judge was unavailable)"
+
+
+def overall_judge_text(judge: OverallJudge, graded: int) -> str:
+    """How many answers each grader decided, and each grader's own mean."""
+    parts = []
+    if judge.combined:
+        verb = "combines" if judge.combined == 1 else "combine"
+        parts.append(f"{judge.combined} of {_count(graded, 'graded answer')} {verb} the "
+                     "offline grader and the LLM judge")
+    if judge.unavailable:
+        verb = "uses" if judge.unavailable == 1 else "use"
+        parts.append(f"{_count(judge.unavailable, 'answer')} {verb} the offline grade (LLM "
+                     "judge unavailable)")
+    rest = graded - judge.combined - judge.unavailable
+    if rest > 0:
+        parts.append(f"{_count(rest, 'answer')} graded offline only (not sent to the LLM "
+                     "judge)")
+    means = f"offline grader alone {judge.offline_score:.1f}/5"
+    if judge.llm_score is not None:
+        means += f", LLM judge alone {judge.llm_score:.1f}/5 on the answers it judged"
+    return "; ".join(parts) + " — " + means
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def one_line(text: str) -> str:

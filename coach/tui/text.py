@@ -7,6 +7,8 @@ from typing import Any
 
 from coach.grading.models import Grade
 from coach.knowledge.models import BankQuestion
+from coach.reports.judge import judge_feedback, point_judges, question_judge
+from coach.reports.text import judge_notes, judge_text, point_judge_text
 from coach.storage.repo import TurnRecord
 
 MARK = {"covered": "✓", "partial": "~", "missed": "✗"}
@@ -27,15 +29,24 @@ def _quote(text: str, limit: int = 180) -> str:
 def grade_markdown(grade: Grade) -> str:
     """Feedback on one graded answer: covered and missed points with evidence, corrections."""
     lines = [f"**Score {grade.score:.1f}/5** — {grade.level}"]
+    judge = question_judge(grade)
+    if judge is not None:
+        lines[0] += f" · {_quote(judge_text(judge, grade.score), 400)}"
     if grade.flags:
         lines.append(f"*Flags: {', '.join(grade.flags)}*")
+    points = point_judges(grade)
     if grade.key_points:
         lines.append("")
         for kp in grade.key_points:
             after = " *(after a follow-up)*" if kp.prompted else ""
+            llm = points.get(kp.id)
+            after += f" *({_quote(point_judge_text(llm))})*" if llm else ""
             lines.append(f"- {MARK[kp.status]} **{LABEL[kp.status]}:** {kp.text}{after}")
             if kp.evidence is not None and kp.status != "missed":
                 lines.append(f"  > “{_quote(kp.evidence.text)}”")
+            if llm is not None and llm.quote is not None:
+                gap = ["  >"] if lines[-1].startswith("  >") else []  # its own paragraph
+                lines += [*gap, f"  > LLM judge quoted: “{_quote(llm.quote.text)}”"]
     for hit in grade.misconceptions:
         lines += ["", f"**Misconception:** “{_quote(hit.evidence.text)}”",
                   f"**Correction:** {hit.correction}"]
@@ -51,7 +62,9 @@ def grade_markdown(grade: Grade) -> str:
         else:
             lines += ["", f"**Tests:** {code.passed}/{code.total} passed"]
             lines += [f"- ✗ {t.name}: {_quote(t.message)}" for t in code.tests if not t.passed]
-    tips = [f for f in grade.feedback if not f.startswith(("Covered:", "Tests passed"))]
+    tips = [f for f in grade.feedback if not f.startswith(("Covered:", "Tests passed"))
+            and not (judge is not None and judge_feedback(f))]
+    tips = judge_notes(judge) + tips if judge is not None else tips
     if tips:
         lines.append("")
         lines += [f"- {tip}" for tip in tips]

@@ -12,6 +12,9 @@ from textual.widgets import Footer, Header, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from coach.errors import CoachError
+from coach.grading.models import Grade
+from coach.reports.judge import overall_judge, question_judge
+from coach.reports.text import overall_judge_text, overall_kind
 from coach.tui.screens.base import CoachScreen
 from coach.tui.text import summary_markdown, turn_markdown
 
@@ -85,6 +88,7 @@ class ReportScreen(CoachScreen[None]):
             parts.append(summary_markdown(record.summary))
         else:
             parts.append("*This session is not finished; scores so far are below.*")
+        parts += _graders_line(record)
         for i, turn in enumerate(record.turns, start=1):
             parts += ["", turn_markdown(turn, kb.questions.get(turn.question_id), i,
                                         self.show_model)]
@@ -113,3 +117,13 @@ class ReportScreen(CoachScreen[None]):
     def _link(self, event: Markdown.LinkClicked) -> None:
         if event.href.startswith("note:"):
             self.coach.action_notes(event.href.removeprefix("note:"))
+
+
+def _graders_line(record: SessionRecord) -> list[str]:
+    """Whether the session score combines the LLM judge; nothing for an offline session."""
+    pairs = [(float(t.score), question_judge(Grade.model_validate(t.grade)))
+             for t in record.turns if not t.skipped and t.grade is not None and t.score is not None]
+    judge = overall_judge(pairs)
+    if judge is None:
+        return []
+    return ["", f"**Overall: {overall_kind(judge)}** — {overall_judge_text(judge, len(pairs))}"]
