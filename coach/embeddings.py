@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -17,6 +20,7 @@ if TYPE_CHECKING:
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIM = 384
+log = logging.getLogger(__name__)
 
 
 def model_path() -> str:
@@ -34,7 +38,13 @@ class Embedder:
         self._lock = threading.RLock()
         self._cache: OrderedDict[str, Any] = OrderedDict()
         self._cache_size = cache_size
+        self._store: VectorStore | None = None
         self.calls = 0
+
+    def attach_store(self, store: VectorStore | None) -> None:
+        """Keep vectors of texts embedded with persist=True across processes."""
+        with self._lock:
+            self._store = store
 
     @property
     def loaded(self) -> bool:
@@ -59,8 +69,12 @@ class Embedder:
     def fingerprint(self) -> str:
         return MODEL_NAME
 
-    def encode(self, texts: Sequence[str]) -> Vectors:
-        """Embed texts (cached by exact text); returns an (n, 384) float32 array."""
+    def encode(self, texts: Sequence[str], *, persist: bool = False) -> Vectors:
+        """Embed texts (cached by exact text); returns an (n, 384) float32 array.
+
+        persist=True is for texts that recur across sessions (rubric references, model
+        answers): their vectors are read from and written to the attached store, so a
+        question's rubric is embedded once per machine, not once per process."""
         import numpy as np
 
         out = np.zeros((len(texts), DIM), dtype=np.float32)
@@ -73,6 +87,15 @@ class Embedder:
             else:
                 self._cache.move_to_end(key)
                 out[i] = vec
+        store = self._store if persist else None
+        if missing and store is not None:
+            found = store.get_many([_key(t) for t in missing])
+            for text in list(missing):
+                vec = found.get(_key(text))
+                if vec is not None:
+                    for i in missing.pop(text):
+                        out[i] = vec
+                    self._cache[_key(text)] = vec
         if missing:
             self.load()
             uniq = list(missing)
@@ -89,9 +112,16 @@ class Embedder:
                 for i in missing[text]:
                     out[i] = vec
                 self._cache[_key(text)] = vec
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            if store is not None:
+                store.put_many({_key(t): v for t, v in zip(uniq, vecs, strict=True)})
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
         return out
+
+    def clear_cache(self) -> None:
+        """Forget the in-memory vectors (the persistent store is kept)."""
+        with self._lock:
+            self._cache.clear()
 
     def encode_uncached(self, texts: Sequence[str]) -> Vectors:
         """Embed without the cache (the floor any embedding-based grader pays)."""
@@ -106,6 +136,77 @@ class Embedder:
 
 def _key(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+class VectorStore:
+    """Vectors of recurring texts in a small SQLite file, keyed by model and text hash.
+
+    A cache, not a record: when the file cannot be read or written the coach logs it once,
+    embeds as usual and carries on; deleting the file only costs a re-embedding."""
+
+    def __init__(self, path: Path, model: str = MODEL_NAME) -> None:
+        self.path = path
+        self.model = model
+        self._lock = threading.Lock()
+        self._vectors: dict[str, Any] | None = None
+        self._broken = False
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(self.path, timeout=5)
+        con.execute("CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, key TEXT NOT "
+                    "NULL, vec BLOB NOT NULL, PRIMARY KEY (model, key))")
+        return con
+
+    def _fail(self, action: str, exc: Exception) -> None:
+        if not self._broken:
+            log.warning("vector cache %s: cannot %s (%s); embedding without it — delete the "
+                        "file to reset it", self.path, action, exc)
+        self._broken = True
+
+    def _load(self) -> dict[str, Any]:
+        import numpy as np
+
+        if self._vectors is None:
+            self._vectors = {}
+            try:
+                with self._connect() as con:
+                    rows = con.execute("SELECT key, vec FROM vectors WHERE model = ?",
+                                       (self.model,)).fetchall()
+                for key, blob in rows:
+                    if len(blob) == DIM * 4:
+                        self._vectors[key] = np.frombuffer(blob, dtype=np.float32)
+            except (sqlite3.Error, OSError) as exc:
+                self._fail("read it", exc)
+        return self._vectors
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, Any]:
+        with self._lock:
+            vectors = self._load()
+            return {k: vectors[k] for k in keys if k in vectors}
+
+    def put_many(self, items: dict[str, Any]) -> None:
+        import numpy as np
+
+        with self._lock:
+            vectors = self._load()
+            new = {k: np.asarray(v, dtype=np.float32) for k, v in items.items()
+                   if k not in vectors}
+            if not new:
+                return
+            vectors.update(new)
+            if self._broken:
+                return
+            try:
+                with self._connect() as con:
+                    con.executemany("INSERT OR IGNORE INTO vectors VALUES (?, ?, ?)",
+                                    [(self.model, k, v.tobytes()) for k, v in new.items()])
+            except (sqlite3.Error, OSError) as exc:
+                self._fail("write it", exc)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._load())
 
 
 _shared: Embedder | None = None
@@ -139,6 +240,10 @@ class WordVectors:
             weight = model[0].auto_model.embeddings.word_embeddings.weight
             self._matrix = weight.detach().cpu().numpy().astype("float32")
             self._tokenizer = model.tokenizer
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
 
     def vectors(self, words: Sequence[str]) -> Vectors:
         import numpy as np

@@ -54,9 +54,16 @@ class Services:
 
     @property
     def embedder(self) -> Embedder:
-        from coach.embeddings import shared_embedder
+        from coach.embeddings import VectorStore, shared_embedder
 
-        return self._get("embedder", shared_embedder)  # type: ignore[no-any-return]
+        def make() -> Embedder:
+            embedder = shared_embedder()
+            # Rubric vectors persist next to the index: each question's rubric is embedded
+            # once per machine instead of on its first grade in every process.
+            embedder.attach_store(VectorStore(self.paths.data_dir / "vectors.sqlite3"))
+            return embedder
+
+        return self._get("embedder", make)  # type: ignore[no-any-return]
 
     @property
     def grader(self) -> Grader:

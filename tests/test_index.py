@@ -91,6 +91,28 @@ def test_search_finds_the_expected_note(built_index: NoteIndex, query: str,
     assert all(-1.0 <= h.score <= 1.0 and h.heading and h.snippet for h in hits)
 
 
+def test_exact_search_agrees_with_chroma_and_repeats(built_index: NoteIndex, embedder,  # type: ignore[no-untyped-def]
+                                                     monkeypatch) -> None:
+    """Small collections are scored exactly in memory; big ones go through Chroma's HNSW
+    query. Both rank the same notes here, and the exact ranking repeats on a reopened index."""
+    import coach.retrieval.index as index_module
+
+    queries = ["how do I pick the number of clusters", "attention softmax scaling",
+               "class imbalance metrics", "monitor drift in production"]
+    exact = [built_index.search(q, 5) for q in queries]
+    reopened = NoteIndex(built_index.path, embedder)
+    assert [[(h.chunk_id, round(h.score, 6)) for h in r] for r in exact] == [
+        [(h.chunk_id, round(h.score, 6)) for h in reopened.search(q, 5)] for q in queries]
+    monkeypatch.setattr(index_module, "EXACT_MAX_CHUNKS", 0)
+    fresh = NoteIndex(built_index.path, embedder)
+    for q, ours in zip(queries, exact, strict=True):
+        theirs = fresh.search(q, 5)
+        assert [h.note_id for h in ours][:3] == [h.note_id for h in theirs][:3]
+        assert ours[0].score == pytest.approx(theirs[0].score, abs=1e-4)
+    scores = [h.score for h in exact[0]]
+    assert scores == sorted(scores, reverse=True)
+
+
 def test_chroma_default_embedding_function_never_runs(small_kb: Path, tmp_path: Path,
                                                       embedder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import chromadb.utils.embedding_functions as efs

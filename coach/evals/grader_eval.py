@@ -71,8 +71,7 @@ def evaluate(rows: list[Row], grader: Grader, *, name: str = "",
     """Metrics for one dataset and the per-row predictions (scaled to each row's max)."""
     start = time.perf_counter()
     if predict is None:
-        unique = {id(r.rubric): r.rubric for r in rows}
-        grader.warm(list(unique.values()), [r.answer for r in rows])
+        grader.warm_batch([(r.rubric, r.answer) for r in rows])
     preds: list[float] = []
     for i, row in enumerate(rows):
         if predict is not None:

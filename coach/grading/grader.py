@@ -15,6 +15,7 @@ How a score is made (technical and system-design questions):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,8 +61,29 @@ class Grader:
         self.fx = FeatureExtractor(embedder)
         self.run_code = run_code
         self.code_timeout = code_timeout
+        self._code_runs: dict[tuple[str, str], Future[CodeResult]] = {}
 
     # -- public -----------------------------------------------------------------------------
+
+    def warm_batch(self, pairs: Sequence[tuple[Rubric, str]]) -> None:
+        """Prepare a batch of (rubric, answer) grades: coding answers start running in the
+        sandbox (subprocesses, on the cores the embedding model leaves free) while every
+        text the batch needs is embedded in one call."""
+        if self.run_code:
+            from concurrent.futures import ThreadPoolExecutor
+
+            from coach.grading.sandbox import run_tests
+
+            coding = [(r.question_id, r.coding, a[:MAX_CHARS]) for r, a in pairs
+                      if r.coding is not None]
+            if coding:
+                pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="coach-sandbox")
+                for qid, question, text in coding:
+                    self._code_runs[(qid, text)] = pool.submit(
+                        run_tests, question, text, timeout=self.code_timeout)
+                pool.shutdown(wait=False)
+        unique = {id(r): r for r, _ in pairs}
+        self.warm(list(unique.values()), [a for _, a in pairs])
 
     def warm(self, rubrics: Sequence[Rubric], answers: Sequence[str] = ()) -> None:
         """Embed every text a batch of grades will need in one call (batch throughput)."""
@@ -77,11 +99,14 @@ class Grader:
                 texts.extend(p.references)
             for m in rubric.misconceptions:
                 texts += [m.claim, m.correction]
+        if texts:  # the same for every answer to these questions: kept across sessions
+            self.embedder.encode(list(dict.fromkeys(texts)), persist=True)
+        unit_texts: list[str] = []
         for answer in answers:
             units, _ = self.fx.unit_texts(answer[:MAX_CHARS], "")
-            texts.extend(clean(u.text)[:1000] for u in units)
-        if texts:
-            self.embedder.encode(list(dict.fromkeys(texts)))
+            unit_texts.extend(clean(u.text)[:1000] for u in units)
+        if unit_texts:
+            self.embedder.encode(list(dict.fromkeys(unit_texts)))
 
     def grade(self, rubric: Rubric, answer: str, *, followups: Sequence[str] = (),
               hints_used: int = 0) -> Grade:
@@ -275,6 +300,9 @@ class Grader:
     def _code(self, rubric: Rubric, text: str) -> CodeResult | None:
         if not self.run_code or rubric.coding is None:
             return None
+        pending = self._code_runs.pop((rubric.question_id, text), None)
+        if pending is not None:
+            return pending.result()
         from coach.grading.sandbox import run_tests
 
         return run_tests(rubric.coding, text, timeout=self.code_timeout)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -81,8 +82,11 @@ def words(text: str) -> list[str]:
     return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
-    """A small suffix stripper: enough to match 'regularizes' with 'regularization'."""
+    """A small suffix stripper: enough to match 'regularizes' with 'regularization'.
+
+    Cached: a batch of answers stems the same few thousand words over and over."""
     w = word.lower()
     if len(w) <= 3 or w.isdigit():
         return w

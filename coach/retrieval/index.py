@@ -8,13 +8,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from coach.embeddings import Embedder
+from coach.embeddings import DIM, Embedder
 from coach.errors import CoachError
 from coach.knowledge.loader import KnowledgeBase
 from coach.retrieval.chunking import Chunk, chunk_note, note_hash
 
 log = logging.getLogger(__name__)
 COLLECTION = "coach_notes"
+# Up to this many chunks, searches score every chunk exactly against an in-memory copy of the
+# collection's vectors (a 668 x 384 matrix product takes well under a millisecond) instead of
+# asking Chroma's approximate HNSW graph: faster, and the ranking is exact and repeatable.
+# Chroma stays the store of record; bigger collections are searched through it.
+EXACT_MAX_CHUNKS = 50_000
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,7 @@ class NoteIndex:
         self._client_obj: Any = None
         self._collection: Any = None
         self._count: int | None = None
+        self._matrix: _Matrix | None = None
 
     @property
     def collection(self) -> Any:
@@ -95,6 +101,8 @@ class NoteIndex:
         except Exception:  # a missing collection is already reset
             log.debug("no collection to delete")
         self._collection = None
+        self._count = None
+        self._matrix = None
 
     def count(self) -> int:
         return int(self.collection.count())
@@ -118,6 +126,7 @@ class NoteIndex:
 
         start = time.perf_counter()
         self._count = None
+        self._matrix = None
         if rebuild:
             self.reset()
         known = self.indexed_hashes()
@@ -139,6 +148,7 @@ class NoteIndex:
             if progress:
                 progress(i + 1, len(changed))
         self._count = None
+        self._matrix = None
         return BuildReport(len(changed), chunks_done, len(removed),
                            len(kb.notes) - len(changed), time.perf_counter() - start)
 
@@ -167,20 +177,56 @@ class NoteIndex:
         if total == 0:
             return []
         n = min(total, k * 4 if per_note else k)
-        res = self.collection.query(query_embeddings=[vector], n_results=n,
-                                    include=["metadatas", "documents", "distances"])
+        if total <= EXACT_MAX_CHUNKS:
+            ranked = self._exact(vector, n)
+        else:
+            res = self.collection.query(query_embeddings=[vector], n_results=n,
+                                        include=["metadatas", "documents", "distances"])
+            ranked = [(cid, meta, doc, 1.0 - float(dist)) for cid, meta, doc, dist in zip(
+                res["ids"][0], res["metadatas"][0], res["documents"][0], res["distances"][0],
+                strict=True)]
         hits: list[Hit] = []
         seen: set[str] = set()
-        for cid, meta, doc, dist in zip(res["ids"][0], res["metadatas"][0],
-                                        res["documents"][0], res["distances"][0], strict=True):
+        for cid, meta, doc, score in ranked:
             if per_note and meta["note_id"] in seen:
                 continue
             seen.add(meta["note_id"])
             hits.append(Hit(meta["note_id"], meta.get("title", ""), meta["heading"],
-                            1.0 - float(dist), _snippet(doc), cid))
+                            score, _snippet(doc), cid))
             if len(hits) >= k:
                 break
         return hits
+
+    def _exact(self, vector: list[float], n: int) -> list[tuple[str, dict[str, Any], str, float]]:
+        """The n chunks with the highest cosine similarity, scored exactly."""
+        import numpy as np
+
+        m = self._matrix
+        if m is None:
+            got = self.collection.get(include=["embeddings", "metadatas", "documents"])
+            vecs = np.asarray(got["embeddings"], dtype=np.float32).reshape(-1, DIM)
+            vecs /= np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-12
+            m = self._matrix = _Matrix(vecs, list(got["ids"]), list(got["metadatas"]),
+                                       list(got["documents"]))
+        if not m.ids:
+            return []
+        q = np.asarray(vector, dtype=np.float32)
+        sims = m.vectors @ (q / (np.linalg.norm(q) + 1e-12))
+        n = min(n, len(m.ids))
+        top = np.argpartition(-sims, n - 1)[:n]
+        # Ties broken by chunk id, so equal scores always rank the same way.
+        order = sorted(top.tolist(), key=lambda i: (-float(sims[i]), m.ids[i]))
+        return [(m.ids[i], m.metadatas[i], m.documents[i], float(sims[i])) for i in order]
+
+
+@dataclass(frozen=True)
+class _Matrix:
+    """Every chunk's vector, id, metadata and text, loaded from the collection once."""
+
+    vectors: Any
+    ids: list[str]
+    metadatas: list[dict[str, Any]]
+    documents: list[str]
 
 
 def _snippet(text: str, limit: int = 200) -> str:
