@@ -57,6 +57,9 @@ class Embedder:
                 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
                 import torch
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # quiet load
 
                 # One intra-op thread: MiniLM on short texts is faster single-threaded, and
                 # spinning thread pools collapse when another process shares the cores
