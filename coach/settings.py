@@ -120,3 +120,25 @@ def api_key(settings: Settings) -> str:
     import os
 
     return settings.api_key.get_secret_value() or os.environ.get("OPENAI_API_KEY", "")
+
+
+def with_overrides(settings: Settings, values: dict[str, Any],
+                   names: dict[str, str] | None = None) -> Settings:
+    """A copy of `settings` with `values` checked and applied, for one run (flags).
+
+    A bad value raises one ConfigError naming where it came from: `names` maps a field to
+    its flag, e.g. {"timeout": "--timeout"}.
+    """
+    updated = settings.model_copy()
+    validator = type(settings).__pydantic_validator__
+    for field, value in values.items():
+        label = (names or {}).get(field, f"setting '{field}'")
+        if field not in Settings.model_fields:
+            raise ConfigError(f"{label}: no such setting")
+        try:
+            validator.validate_assignment(updated, field, value)
+        except ValidationError as exc:
+            msg = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+            got = "" if field == "api_key" else f" (got {value!r})"
+            raise ConfigError(f"{label}: {msg}{got}") from None
+    return updated

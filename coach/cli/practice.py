@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import TextIO
+from types import FrameType
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import typer
 
@@ -12,10 +18,75 @@ from coach.cli import app
 from coach.cli.render import grade_lines, summary_lines
 from coach.errors import CoachError
 
+if TYPE_CHECKING:
+    from coach.interview.session import Interview, Step
+    from coach.knowledge.models import BankQuestion
+    from coach.services import Services
 
-def _read_answer(stream: TextIO, out: TextIO) -> tuple[str, bool]:
-    """Lines until one holding only '.', or EOF. Returns (text, eof)."""
-    lines: list[str] = []
+T = TypeVar("T")
+
+# -- this run's LLM flags ---------------------------------------------------------------------
+
+FLAGS = {"provider": "--provider", "model": "--model", "base_url": "--base-url",
+         "timeout": "--timeout", "temperature": "--temperature"}
+KEY_NOTE = ("There is no key flag, so a key never lands in shell history: set OPENAI_API_KEY "
+            "or COACH_API_KEY, or api_key in the config file.")
+PROVIDER_OPT = typer.Option(
+    "", "--provider", metavar="ID",
+    help="LLM for this run only: offline, openai/MODEL, ollama/MODEL, vllm/MODEL, "
+         "lmstudio/MODEL, llamacpp/MODEL, compatible/MODEL, local (see 'coach providers'). "
+         + KEY_NOTE)
+MODEL_OPT = typer.Option("", "--model", help="Model name for this run.")
+BASE_URL_OPT = typer.Option("", "--base-url", metavar="URL",
+                            help="Base URL of an OpenAI-compatible server for this run.")
+TIMEOUT_OPT = typer.Option("", "--timeout", metavar="SECONDS",
+                           help="Seconds to wait for one LLM request (up to 600) this run.")
+TEMPERATURE_OPT = typer.Option("", "--temperature", metavar="T",
+                               help="LLM sampling temperature (0 to 2) this run.")
+
+
+def run_services(provider: str = "", model: str = "", base_url: str = "", timeout: str = "",
+                 temperature: str = "") -> tuple[Services, bool]:
+    """Services with this run's flags over the settings; (services, any flag given).
+
+    A bad flag value is one CoachError line naming the flag.
+    """
+    from coach.paths import resolve_paths
+    from coach.services import build_services
+    from coach.settings import load_settings, with_overrides
+
+    values: dict[str, Any] = {k: v.strip() for k, v in
+                              (("provider", provider), ("model", model), ("base_url", base_url))
+                              if v.strip()}
+    for name, raw in (("timeout", timeout), ("temperature", temperature)):
+        if raw.strip():
+            try:
+                values[name] = float(raw)
+            except ValueError:
+                raise CoachError(f"{FLAGS[name]}: '{raw}' is not a number") from None
+    paths = resolve_paths()
+    settings = load_settings(paths)
+    if values:
+        settings = with_overrides(settings, values, FLAGS)
+    return build_services(settings, paths), bool(values)
+
+
+def check_provider(services: Services) -> None:
+    """Build the chat provider now, so a bad id, a missing model or key is one error line
+    before any session starts."""
+    _ = services.chat
+
+
+# -- line mode --------------------------------------------------------------------------------
+
+
+def _read_answer(stream: TextIO, out: TextIO,
+                 lines: list[str] | None = None) -> tuple[str, bool]:
+    """Lines until one holding only '.', or EOF. Returns (text, eof).
+
+    `lines` collects what was typed so far, so an interrupted caller can keep it.
+    """
+    lines = [] if lines is None else lines
     while True:
         line = stream.readline()
         if not line:
@@ -28,57 +99,174 @@ def _read_answer(stream: TextIO, out: TextIO) -> tuple[str, bool]:
         lines.append(stripped)
 
 
-def run_line_mode(interview: object, stream: TextIO = sys.stdin,
-                  out: TextIO = sys.stdout) -> None:
+def _label(reason: str, question: bool) -> str:
+    what = "question" if question else "follow-up"
+    if reason == "cancelled":
+        return f"[cancelled — showing the {what} as written]"
+    return f"[the interviewer's wording was dropped ({reason}) — showing the {what} as written]"
+
+
+class _Voice:
+    """Prints the interviewer; an LLM's line appears token by token as it streams in."""
+
+    def __init__(self, iv: Interview, out: TextIO) -> None:
+        self.iv = iv
+        self.out = out
+        self.open = False  # a streamed line has been started and not yet ended
+
+    def say(self, text: str = "") -> None:
+        print(text, file=self.out, flush=True)
+
+    def header(self, q: BankQuestion) -> None:
+        pos, total = self.iv.progress()
+        reason = self.iv.reason(q.id)
+        self.say(f"\n[{pos}/{total}] {q.track} · {q.kind} · {q.question.difficulty}"
+                 + (f" — {reason}" if reason else ""))
+
+    def token(self, chunk: str) -> None:
+        """`Interview.on_token`: called by the engine for each piece of an LLM line."""
+        if not self.open:
+            self.open = True
+            turn, q = self.iv.turn, self.iv.question
+            if turn is not None and turn.state == "asking" and q is not None:
+                self.header(q)
+            self.out.write("\nInterviewer: ")
+            chunk = chunk.lstrip()
+        self.out.write(chunk)
+        self.out.flush()
+
+    def line(self, step: Step) -> None:
+        """The interviewer's line of `step`, unless it already streamed in full."""
+        q = step.question
+        question = step.followup is None
+        if self.open:
+            self.open = False
+            self.say()  # ends the streamed line
+            if step.streamed:
+                return
+            self.say(_label(step.fallback or "unknown", question))
+            self.say(f"Interviewer: {step.say}")
+            return
+        if q is not None and question:
+            self.header(q)
+        if step.fallback == "cancelled":
+            self.say("\n" + _label(step.fallback, question))
+            self.say(f"Interviewer: {step.say}")
+            return
+        self.say(f"\nInterviewer: {step.say}")
+
+
+@contextmanager
+def _ctrl_c_cancels(iv: Interview) -> Iterator[None]:
+    """While the engine runs, Ctrl-C stops an LLM line being phrased (the template is shown
+    instead); at any other moment, or pressed twice, it interrupts as it always did."""
+    iv.cancel.clear()
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if iv.phrasing and not iv.cancel.is_set():
+            iv.cancel.set()
+            return
+        if callable(previous):
+            previous(signum, frame)
+        elif previous != signal.SIG_IGN:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def run_line_mode(interview: object, stream: TextIO | None = None,
+                  out: TextIO | None = None) -> None:
     from coach.interview.session import Interview
 
     assert isinstance(interview, Interview)
     iv = interview
+    # Looked up per call, not bound at import, so a swapped stdin/stdout (tests) is used.
+    stream = sys.stdin if stream is None else stream
+    out = sys.stdout if out is None else out
+    voice = _Voice(iv, out)
+    iv.on_token = voice.token
+    lines: list[str] = []
+    try:
+        _converse(iv, voice, stream, out, lines)
+    except KeyboardInterrupt:
+        text = "\n".join(lines).strip()
+        if text and iv.turn is not None and iv.state != "finished":
+            iv.repo.save_draft(iv.id, iv.turn.position, text)
+            print("\ninterrupted — your unsent answer is kept as a draft and every submitted "
+                  "answer is saved; 'coach resume' continues", file=sys.stderr)
+        else:
+            print("\ninterrupted — every submitted answer is saved; 'coach resume' continues",
+                  file=sys.stderr)
+        raise
+    finally:
+        iv.on_token = None
 
-    def say(text: str = "") -> None:
-        print(text, file=out, flush=True)
+
+def _converse(iv: Interview, voice: _Voice, stream: TextIO, out: TextIO,
+              lines: list[str]) -> None:
+    say = voice.say
+
+    def engine(call: Callable[[], T]) -> T:
+        with _ctrl_c_cancels(iv):
+            return call()
 
     mock = iv.config.mode == "mock"
     for note in iv.plan.notes:
         say(f"[plan] {note}")
     say(f"Session {iv.id} — {iv.config.questions} question(s), role {iv.config.role}. "
         "End each answer with a line holding only '.'; /hint, /skip and /end work too.")
-    step = iv.next()
+    step = engine(iv.next)
+    first = True
     while not step.finished:
         if step.grade is not None and step.followup is None:
             if not mock:
                 say("")
                 for line in grade_lines(step.grade):
                     say(line)
-            step = iv.next()
+            step = engine(iv.next)
             continue
         q = step.question
-        if q is not None and step.followup is None:
-            pos, total = iv.progress()
-            say(f"\n[{pos}/{total}] {q.track} · {q.kind} · {q.question.difficulty}"
-                + (f" — {iv.reason(q.id)}" if iv.reason(q.id) else ""))
-        say(f"\nInterviewer: {step.say}")
+        voice.line(step)
         if q is not None and q.kind == "coding" and step.followup is None:
             say(f"Signature: {q.question.signature}")  # type: ignore[union-attr]
-        answer, eof = _read_answer(stream, out)
+        if first and iv.turn is not None:
+            draft = iv.repo.draft(iv.id, iv.turn.position)
+            if draft.strip():
+                say("[draft] Your unsent answer from last time (type or paste it again):")
+                for line in draft.splitlines():
+                    say(f"    {line}")
+        first = False
+        lines.clear()
+        answer, eof = _read_answer(stream, out, lines)
+        lines.clear()
         if answer == "/end" or (eof and not answer.strip()):
-            step = iv.finish()
+            step = engine(iv.finish)
             break
         if answer == "/hint":
             say(f"Interviewer: {iv.hint()}")
-            step = iv.next()
+            step = engine(iv.next)
             continue
         if answer == "/skip":
-            step = iv.skip()
+            step = engine(iv.skip)
             if step.grade is None:
-                step = iv.next()
+                step = engine(iv.next)
             continue
-        step = iv.submit(answer)
+        position = iv.turn.position if iv.turn is not None else -1
+        step = engine(partial(iv.submit, answer))
+        iv.repo.clear_draft(iv.id, position)  # the answer itself is saved now
         if eof:
             if step.grade is not None and step.followup is None and not mock:
                 for line in grade_lines(step.grade):
                     say(line)
-            step = iv.finish()
+            step = engine(iv.finish)
             break
     summary = iv.record.summary or {}
     say("\n— Session summary —")
@@ -96,6 +284,9 @@ def run_line_mode(interview: object, stream: TextIO = sys.stdin,
     say(f"Report: coach report {iv.id}")
 
 
+# -- commands ---------------------------------------------------------------------------------
+
+
 @app.command("practice")
 def practice(
     plain: bool = typer.Option(False, "--plain", help="Line mode (scripts, screen readers)."),
@@ -108,13 +299,18 @@ def practice(
     job_description: Path | None = typer.Option(None, "--job-description", exists=False),
     mode: str = typer.Option("practice", "--mode", help="practice or mock."),
     followups: int | None = typer.Option(None, "--followups", min=0, max=5),
+    provider: str = PROVIDER_OPT,
+    model: str = MODEL_OPT,
+    base_url: str = BASE_URL_OPT,
+    timeout: str = TIMEOUT_OPT,
+    temperature: str = TEMPERATURE_OPT,
 ) -> None:
-    """Start an interview session."""
+    """Start an interview session. With an LLM, Ctrl-C while it speaks shows the question as
+    written instead."""
     from coach.interview.session import Interview, SessionConfig
     from coach.knowledge.models import DIFFICULTIES, ROLES, TRACKS
-    from coach.services import build_services
 
-    svc = build_services()
+    svc, flagged = run_services(provider, model, base_url, timeout, temperature)
     role = role or svc.settings.interview.role
     if role not in ROLES:
         raise CoachError(f"unknown role '{role}' — use one of {', '.join(ROLES)}")
@@ -125,6 +321,8 @@ def practice(
         raise CoachError(f"unknown difficulty '{difficulty}' — use easy, medium or hard")
     if mode not in ("practice", "mock"):
         raise CoachError(f"unknown mode '{mode}' — use practice or mock")
+    if plain or flagged:
+        check_provider(svc)
     jd = ""
     if job_description is not None:
         try:
@@ -139,22 +337,29 @@ def practice(
     if not plain:
         from coach.cli.tui_launch import launch_tui
 
-        launch_tui(config=config)
+        launch_tui(svc if flagged else None, config=config)
         return
     run_line_mode(Interview.start(svc, config))
 
 
 @app.command("resume")
 def resume(session_id: str = typer.Argument("latest"),
-           plain: bool = typer.Option(True, "--plain/--tui")) -> None:
-    """Continue an unfinished session."""
+           plain: bool = typer.Option(True, "--plain/--tui"),
+           provider: str = PROVIDER_OPT,
+           model: str = MODEL_OPT,
+           base_url: str = BASE_URL_OPT,
+           timeout: str = TIMEOUT_OPT,
+           temperature: str = TEMPERATURE_OPT) -> None:
+    """Continue an unfinished session, showing each question as it was first worded."""
     from coach.interview.session import Interview
-    from coach.services import build_services
 
-    iv = Interview.resume(build_services(), session_id)
+    svc, flagged = run_services(provider, model, base_url, timeout, temperature)
+    if plain or flagged:
+        check_provider(svc)
+    iv = Interview.resume(svc, session_id)
     if not plain:
         from coach.cli.tui_launch import launch_tui
 
-        launch_tui(resume=iv.id)
+        launch_tui(svc if flagged else None, resume=iv.id)
         return
     run_line_mode(iv)

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from coach.services import Services
 
 
-def launch_tui(**kwargs: Any) -> None:
-    from coach.tui.app import run_app
+def launch_tui(services: Services | None = None, **kwargs: Any) -> None:
+    """Run the app; `services` carries settings changed for this run (the LLM flags)."""
+    if services is None:
+        from coach.tui.app import run_app
 
-    run_app(**kwargs)
+        run_app(**kwargs)
+        return
+    from coach.tui.app import CoachApp
+
+    app = CoachApp(services, **kwargs)
+    try:
+        app.run()
+    finally:
+        if "repo" in services._cache:
+            services.repo.db.close()

@@ -26,7 +26,8 @@ EXPORT_SCHEMA = "coach.export/1"
 SESSION_COLUMNS = ("id", "created_at", "updated_at", "status", "role", "mode", "config", "plan",
                    "summary", "finished_at")
 TURN_COLUMNS = ("session_id", "position", "question_id", "state", "answer", "followups", "grade",
-                "hints_used", "skipped", "started_at", "updated_at", "track", "topics", "score")
+                "hints_used", "skipped", "started_at", "updated_at", "track", "topics", "score",
+                "asked")
 REVIEW_COLUMNS = ("question_id", "card", "due", "last_score", "reviews", "updated_at")
 DRAFT_COLUMNS = ("session_id", "position", "text", "updated_at")
 JSON_COLUMNS = {"config", "plan", "summary", "followups", "grade", "topics", "card"}
@@ -62,6 +63,7 @@ class TurnIn(_Strict):
     track: str
     topics: list[str]
     score: float | None = Field(default=None, ge=0, le=5)
+    asked: str = ""  # absent from exports made before database schema 4
 
     _stamps = field_validator("started_at", "updated_at")(_stamp)
 
@@ -254,7 +256,7 @@ def import_history(repo: Repository, export: ExportFile) -> ImportResult:
                            dumps([f.model_dump() for f in t.followups]),
                            dumps(t.grade) if t.grade is not None else None, t.hints_used,
                            int(t.skipped), t.started_at, t.updated_at, t.track,
-                           dumps(t.topics), t.score))
+                           dumps(t.topics), t.score, t.asked))
         for r in export.review_state:
             row = c.execute("SELECT updated_at FROM review_state WHERE question_id = ?",
                             (r.question_id,)).fetchone()

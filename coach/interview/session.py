@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -75,6 +76,10 @@ class Step:
     followup: FollowUp | None = None
     finished: bool = False
     graded_turn: TurnRecord | None = None
+    streamed: bool = False
+    """`say` already reached `Interview.on_token` in full; do not show it again."""
+    fallback: str = ""
+    """Why `say` is the template although an LLM was asked to phrase it ("cancelled", ...)."""
 
 
 class Interview:
@@ -92,6 +97,8 @@ class Interview:
         # With an LLM provider, interviewer lines stream through on_token; set cancel to stop.
         self.on_token: Callable[[str], None] | None = None
         self.cancel = threading.Event()
+        self.phrasing = False
+        """True while the LLM phrases a line: the moment `cancel` means something."""
         for t in record.turns:
             if t.score is not None and self.config.difficulty is None:
                 self.target = adapt(self.kb.questions[t.question_id].question.difficulty
@@ -174,6 +181,16 @@ class Interview:
         return self.ask_text(self.question, len(self.record.turns) - 1)
 
     def ask_text(self, q: BankQuestion, position: int) -> str:
+        """The question as the candidate saw it: the saved wording, else the template."""
+        if position < len(self.record.turns):
+            turn = self.record.turns[position]
+            if turn.question_id == q.id and turn.asked:
+                return turn.asked
+        return self.template_text(q, position)
+
+    @staticmethod
+    def template_text(q: BankQuestion, position: int) -> str:
+        """The offline wording of a question."""
         name = "ask_first" if position == 0 else "ask_next"
         return render(name, q.id, prompt=q.question.prompt)
 
@@ -195,20 +212,35 @@ class Interview:
         if qid is None:
             return self.finish()
         q = self.kb.questions[qid]
-        self.turn = TurnRecord(session_id=self.id, position=len(self.record.turns),
-                               question_id=qid, state=State.ASKING, track=q.track,
-                               topics=list(q.topics), started_at=now())
+        position = len(self.record.turns)
+        say = self.template_text(q, position)
+        self.turn = TurnRecord(session_id=self.id, position=position, question_id=qid,
+                               state=State.ASKING, track=q.track, topics=list(q.topics),
+                               started_at=now(), asked=say)
         self.record.turns.append(self.turn)
         self.repo.save_turn(self.turn)
         self._prewarm(q)
-        say = self.ask_text(q, self.turn.position)
-        if self.services.chat is not None:
-            from coach.providers.session_hooks import phrase_question
+        if self.services.chat is None:
+            return Step(say=say, question=q)
+        from coach.providers.session_hooks import phrase_question
 
-            say = phrase_question(self.services, q, say, self.config.resume
-                                  or self.config.job_description, self.on_token,
-                                  self.cancel).text
-        return Step(say=say, question=q)
+        with self._phrasing():
+            spoken = phrase_question(self.services, q, say, self.config.resume
+                                     or self.config.job_description, self.on_token,
+                                     self.cancel)
+        # Saved so that a resumed session shows this wording again, with no new LLM call.
+        self.turn.asked = spoken.text
+        self.repo.save_turn(self.turn)
+        return Step(say=spoken.text, question=q, streamed=spoken.streamed,
+                    fallback=spoken.reason if spoken.source == "template" else "")
+
+    @contextmanager
+    def _phrasing(self) -> Iterator[None]:
+        self.phrasing = True
+        try:
+            yield
+        finally:
+            self.phrasing = False
 
     def _prewarm(self, q: BankQuestion) -> None:
         """Embed the rubric while the candidate reads and types, so grading is quick."""
@@ -260,20 +292,26 @@ class Interview:
         followup = None
         if len(turn.followups) < self.config.followups:
             followup = choose_followup(q.question, grade, asked)
+        streamed, fallback = False, ""
         if followup is not None and self.services.chat is not None:
             from coach.providers.session_hooks import phrase_followup
 
             last = turn.followups[-1]["answer"] if turn.followups else turn.answer
-            followup = replace(followup, text=phrase_followup(
-                self.services, q, followup, [k.text for k in grade.key_points
-                                             if k.status != "covered"], last or "",
-                self.on_token, self.cancel).text)
+            with self._phrasing():
+                spoken = phrase_followup(
+                    self.services, q, followup, [k.text for k in grade.key_points
+                                                 if k.status != "covered"], last or "",
+                    self.on_token, self.cancel)
+            followup = replace(followup, text=spoken.text)
+            streamed = spoken.streamed
+            fallback = spoken.reason if spoken.source == "template" else ""
         if followup is not None:
             turn.followups.append({"kind": followup.kind, "target": followup.target,
                                    "text": followup.text, "answer": None})
             turn.state = State.FOLLOWING_UP
             self.repo.save_turn(turn)
-            return Step(say=followup.text, grade=grade, question=q, followup=followup)
+            return Step(say=followup.text, grade=grade, question=q, followup=followup,
+                        streamed=streamed, fallback=fallback)
         return self._close_turn(turn, q, grade)
 
     def skip(self) -> Step:

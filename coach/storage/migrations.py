@@ -68,6 +68,15 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX turns_session ON turns(session_id, position);
         """,
     ),
+    (
+        4,
+        "m004_turn_asked",
+        # The exact wording the candidate saw for the question (the LLM's, when one phrased
+        # it), so a resumed session shows it again without a new LLM call.
+        """
+        ALTER TABLE turns ADD COLUMN asked TEXT NOT NULL DEFAULT '';
+        """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -26,6 +26,8 @@ class TurnRecord:
     score: float | None = None
     started_at: str = ""
     updated_at: str = ""
+    asked: str = ""
+    """The question as the candidate saw it (empty in turns saved before schema 4)."""
 
 
 @dataclass
@@ -55,6 +57,7 @@ def _turn(row: Any) -> TurnRecord:
         grade=json.loads(row["grade"]) if row["grade"] else None, hints_used=row["hints_used"],
         skipped=bool(row["skipped"]), track=row["track"], topics=json.loads(row["topics"]),
         score=row["score"], started_at=row["started_at"], updated_at=row["updated_at"],
+        asked=row["asked"],
     )
 
 
@@ -132,17 +135,18 @@ class Repository:
         with self.db.transaction() as c:
             c.execute(
                 "INSERT INTO turns (session_id, position, question_id, state, answer, followups,"
-                " grade, hints_used, skipped, started_at, updated_at, track, topics, score) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                " grade, hints_used, skipped, started_at, updated_at, track, topics, score, "
+                "asked) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(session_id, position) DO UPDATE SET question_id=excluded.question_id,"
                 " state=excluded.state, answer=excluded.answer, followups=excluded.followups, "
                 "grade=excluded.grade, hints_used=excluded.hints_used, skipped=excluded.skipped,"
                 " updated_at=excluded.updated_at, track=excluded.track, topics=excluded.topics, "
-                "score=excluded.score",
+                "score=excluded.score, asked=excluded.asked",
                 (turn.session_id, turn.position, turn.question_id, turn.state, turn.answer,
                  dumps(turn.followups), dumps(turn.grade) if turn.grade is not None else None,
                  turn.hints_used, int(turn.skipped), turn.started_at or stamp, stamp,
-                 turn.track, dumps(turn.topics), turn.score),
+                 turn.track, dumps(turn.topics), turn.score, turn.asked),
             )
             c.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (stamp, turn.session_id))
 
