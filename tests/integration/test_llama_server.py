@@ -107,3 +107,28 @@ def test_the_local_extra_runs_the_gguf_in_process(gguf) -> None:  # type: ignore
     assert "".join(chat.stream([Message("user", "Say hello.")])).strip()
     check = chat.structured([Message("user", "Does this mention odds? " + ANSWER)], Check)
     assert check.verdict in ("covered", "partial", "missed")
+
+
+def test_bench_times_the_llm_path_on_a_real_server(llama_server: LlamaServer,
+                                                   tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`coach bench --provider` times real requests; any turn that fell back is named, not
+    timed as an LLM turn."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COACH_HOME": str(tmp_path / "home"), "COACH_TIMEOUT": "90"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "coach", "bench", "--llm-only", "--json", "--turns", "1",
+         "--provider", "llamacpp/" + llama_server.model, "--base-url", llama_server.url],
+        capture_output=True, text=True, timeout=600, env=env)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    llm = json.loads(proc.stdout)["llm"]
+    assert llm["status"] == "ok" and llm["provider"].startswith("llamacpp/")
+    assert llm["raw_first_token"]["n"] == 1
+    assert 0 < llm["raw_first_token"]["median_s"] <= llm["raw_reply"]["median_s"]
+    interviewer_fallbacks = [f for f in llm["fallbacks"] if "interviewer" in f]
+    judge_fallbacks = [f for f in llm["fallbacks"] if "interviewer" not in f]
+    assert llm["interviewer_turn"]["n"] + len(interviewer_fallbacks) == 1
+    assert llm["judge_turn"]["n"] + len(judge_fallbacks) == 1
