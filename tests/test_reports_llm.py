@@ -257,3 +257,21 @@ def test_tui_report_screen_shows_both_graders(services: Services,
     assert f"**Score {judged.score:.1f}/5** — {judged.level} · offline grader " in shown
     assert f"LLM judge unavailable: {TIMEOUT} — offline grade used" in shown
     assert "*(LLM judge: covered)*" in shown
+
+
+def test_line_mode_session_summary_says_the_score_is_combined(
+        services: Services, llm_session: dict[str, Grade], offline_session: dict[str, Grade],
+) -> None:
+    from coach.cli.render import summary_lines
+    from coach.interview.summary import session_summary
+
+    offline_mean = round((float(_llm(llm_session["judged"])["offline_score"])
+                          + llm_session["failed"].score) / 2, 2)  # as the report rounds it
+    text = "\n".join(summary_lines(session_summary(services.repo.session("llm1"),
+                                                   services.kb)))
+    assert (f"Graders: combined offline grader and LLM judge on 1 answer(s); offline mean "
+            f"{offline_mean:.1f}, LLM judge mean "
+            f"{float(_llm(llm_session['judged'])['score']):.1f}; LLM judge unavailable on 1 "
+            "answer(s), offline grade used") in text
+    plain = "\n".join(summary_lines(session_summary(services.repo.session("off1"), services.kb)))
+    assert "Graders" not in plain and "LLM" not in plain

@@ -68,6 +68,16 @@ def print_grade(grade: Grade) -> None:
 def summary_lines(summary: dict[str, Any]) -> list[str]:
     lines = [f"Session score: {summary['score']:.1f}/5 ({summary['level']}) — "
              f"{summary['answered']} answered, {summary['skipped']} skipped"]
+    judge = summary.get("judge")
+    if judge:
+        graders = (f"Graders: combined offline grader and LLM judge on {judge['combined']} "
+                   f"answer(s); offline mean {judge['offline_score']:.1f}")
+        if judge.get("llm_score") is not None:
+            graders += f", LLM judge mean {judge['llm_score']:.1f}"
+        if judge["unavailable"]:
+            graders += (f"; LLM judge unavailable on {judge['unavailable']} answer(s), "
+                        "offline grade used")
+        lines.append(graders)
     if summary["topics"]:
         lines.append("By topic: " + ", ".join(f"{t} {s:.1f}" for t, s in
                                                summary["topics"].items()))

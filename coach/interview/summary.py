@@ -41,4 +41,16 @@ def session_summary(record: SessionRecord, kb: KnowledgeBase) -> dict[str, Any]:
         "weaknesses": weaknesses,
         "study_notes": study,
         "top_missed": [text for _, _, text in sorted(missed, key=lambda m: -m[0])[:5]],
+        "judge": _judge(graded),
     }
+
+
+def _judge(graded: list[Any]) -> dict[str, Any] | None:
+    """Whether the session score combines the LLM judge (None when no answer had one)."""
+    from coach.grading.models import Grade
+    from coach.reports.judge import overall_judge, question_judge
+
+    pairs = [(float(t.score or 0), question_judge(Grade.model_validate(t.grade)))
+             for t in graded if t.grade]
+    found = overall_judge(pairs)
+    return found.model_dump() if found is not None else None
