@@ -2,6 +2,12 @@
 
 Usage: python -m coach.bench.tui_probe LAUNCH_EPOCH_SECONDS
 Prints `FIRST_SCREEN <seconds since launch> <screen class>` or `UNAVAILABLE <reason>`.
+
+"First screen" means: the app's first screen is pushed, it and every widget it composes have
+processed their pending messages (all mounted, nothing left to add), and a frame of it has
+been painted. The probe does not wait for the process to be idle (`pilot.pause()` with no
+delay would): the background warm-up keeps a core busy for seconds after the first screen,
+so that wait always ran to its one-second cap and measured the warm-up, not the screen.
 """
 
 from __future__ import annotations
@@ -10,6 +16,21 @@ import asyncio
 import os
 import sys
 import time
+from typing import Any
+
+
+async def _settled(pilot: Any, screen: Any, deadline: float) -> bool:
+    """Wait until the screen's widget tree stops growing and every widget is mounted."""
+    seen = -1
+    while time.monotonic() < deadline:
+        # pause(0): every pending message of the app, the screen and its widgets is handled,
+        # then the screen paints a frame; repeated until a round adds no widget.
+        await pilot.pause(0)
+        widgets = list(screen.walk_children(with_self=True))
+        if len(widgets) == seen and all(w.is_mounted for w in widgets):
+            return True
+        seen = len(widgets)
+    return False
 
 
 async def _probe(launched: float) -> None:
@@ -26,10 +47,10 @@ async def _probe(launched: float) -> None:
         deadline = time.monotonic() + 30
         while len(app.screen_stack) < 2 and time.monotonic() < deadline:
             await asyncio.sleep(0.002)
-        if len(app.screen_stack) < 2:
-            print("UNAVAILABLE no screen was pushed within 30 s", flush=True)
+        if len(app.screen_stack) < 2 or not await _settled(pilot, app.screen_stack[1],
+                                                            deadline):
+            print("UNAVAILABLE no screen was pushed and mounted within 30 s", flush=True)
             os._exit(0)
-        await pilot.pause()
         seconds = time.time() - launched
         print(f"FIRST_SCREEN {seconds:.4f} {type(app.screen).__name__}", flush=True)
         # Leave at once: the background warm-up is not part of the first screen.

@@ -57,18 +57,18 @@ class CoachApp(App[None]):
 
     def on_mount(self) -> None:
         from coach.tui.screens.home import HomeScreen
-        from coach.tui.screens.interview import InterviewScreen
 
         self._apply_theme(self.services.settings.theme)
         self._apply_keys(self.services.settings.keys)
         self.push_screen(HomeScreen())
         if self.start_config is not None:
-            self.push_screen(InterviewScreen(config=self.start_config))
+            self.start_session(self.start_config)
         elif self.resume_id:
-            self.push_screen(InterviewScreen(resume=self.resume_id))
+            self.resume_session(self.resume_id)
         if self._warm_up:
-            # After the first paint, so the first screen never waits for the model.
-            self.call_after_refresh(self.warm_up)
+            # After the first screen has painted in full (its widgets mount their own parts
+            # during the first refresh), so that screen never shares the CPU with the model.
+            self.call_after_refresh(self.call_after_refresh, self.warm_up)
         else:
             self.warm_state = "ready"
 
@@ -80,6 +80,8 @@ class CoachApp(App[None]):
         self.theme = name
 
     def _apply_keys(self, keys: dict[str, str]) -> None:
+        if not keys:
+            return  # checking ids would import every screen before the first one shows
         known = {b.id for b in all_bindings() if b.id}
         unknown = sorted(k for k in keys if k not in known)
         if unknown:

@@ -39,6 +39,11 @@ class EngineFailed(Message):
 
 
 @dataclass
+class TimeUp(Message):
+    """The open question's time limit ran out (mock interviews)."""
+
+
+@dataclass
 class StreamChunk(Message):
     """A piece of an interviewer message arriving from a streaming provider."""
 

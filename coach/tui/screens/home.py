@@ -13,12 +13,12 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, Select
 from textual.widgets.selection_list import Selection
 
 from coach.errors import CoachError
-from coach.interview.session import SessionConfig
 from coach.knowledge.models import DIFFICULTIES, ROLES, TRACKS
 from coach.tui.screens.base import CoachScreen
 from coach.tui.widgets.warmup import WarmupIndicator
 
 if TYPE_CHECKING:
+    from coach.interview.session import SessionConfig
     from coach.storage.repo import SessionRecord
 
 MODES = [("practice — feedback after each answer, hints", "practice"),
@@ -90,11 +90,12 @@ class HomeScreen(CoachScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#setup").focus()
-        self.load_status()
 
     def on_screen_resume(self) -> None:
+        # Also sent when the screen is first shown. The counts are read after the screen has
+        # painted, so the database never holds up the form; until then they show "…".
         self.query_one("#provider", Static).update(self._provider_text())
-        self.load_status()
+        self.call_after_refresh(self.load_status)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="home-status")
     def load_status(self) -> None:
@@ -132,6 +133,9 @@ class HomeScreen(CoachScreen[None]):
 
     def read_config(self) -> SessionConfig:
         """The form as a SessionConfig; CoachError names the field to fix."""
+        # Imported here: the engine's modules are not needed to show this screen.
+        from coach.interview.session import SessionConfig
+
         settings = self.coach.services.settings
         raw = self.query_one("#questions", Input).value.strip()
         if not raw.isdigit() or not 1 <= int(raw) <= 50:

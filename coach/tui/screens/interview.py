@@ -12,7 +12,7 @@ from textual.widgets import Footer, Header, Static, TextArea
 
 from coach.errors import CoachError
 from coach.grading.models import Grade
-from coach.tui.messages import EngineDone, EngineFailed, StreamChunk
+from coach.tui.messages import EngineDone, EngineFailed, StreamChunk, TimeUp
 from coach.tui.screens.base import CoachScreen
 from coach.tui.text import grade_markdown
 from coach.tui.widgets.answer_editor import AnswerEditor
@@ -57,6 +57,7 @@ class InterviewScreen(CoachScreen[None]):
         self._llm_warned = False
         self.iv_opening: Interview | None = None
         self.editor = AnswerEditor()
+        self._time_up_pending = False
 
     @property
     def mode(self) -> str:
@@ -339,12 +340,14 @@ class InterviewScreen(CoachScreen[None]):
     async def action_submit(self) -> None:
         if not self._ready():
             return
-        editor = self.editor
-        answer = editor.text
+        answer = self.editor.text
         if not answer.strip():
             self.notify("Write an answer first (or ctrl+n to skip).", severity="warning",
                         timeout=4)
             return
+        await self._send(answer)
+
+    async def _send(self, answer: str) -> None:
         self.flush_draft()
         self.busy = True
         self.pending_answer = answer
@@ -353,6 +356,40 @@ class InterviewScreen(CoachScreen[None]):
             "Grading your answer (waiting for the model to finish loading)…"
         self.set_status(grading)
         self.run_engine("submit", answer)
+
+    # -- the mock interview's clock ---------------------------------------------------------
+
+    async def on_time_up(self, message: TimeUp) -> None:
+        message.stop()
+        if self.app.screen is not self:  # a dialog is open: act once the interview is on top
+            self._time_up_pending = True
+            return
+        await self._time_up()
+
+    async def on_screen_resume(self) -> None:
+        if self._time_up_pending:
+            self._time_up_pending = False
+            await self._time_up()
+
+    async def _time_up(self) -> None:
+        """Time ran out: the draft is submitted as it stands; an empty one is a skip."""
+        iv = self.iv
+        if self.busy or iv is None or iv.turn is None or \
+                iv.turn.state not in ("asking", "following_up"):
+            return  # an answer is already on its way, or the session is ending
+        answer = self.editor.text
+        if answer.strip():
+            self.notify("Your answer was submitted as it stands.", title="Time is up",
+                        severity="warning", timeout=6)
+            await self._send(answer)
+            return
+        what = "the follow-up is left unanswered" if iv.turn.state == "following_up" \
+            else "the question counts as skipped"
+        self.notify(f"Nothing was written, so {what}.", title="Time is up",
+                    severity="warning", timeout=6)
+        self.busy = True
+        self.set_status("Time is up — moving on…")
+        self.run_engine("skip")
 
     def action_hint(self) -> None:
         if self._ready():
@@ -381,6 +418,7 @@ class InterviewScreen(CoachScreen[None]):
 
         def done(yes: bool | None) -> None:
             if yes:
+                self._time_up_pending = False  # ending wins over a clock that ran out meanwhile
                 self.busy = True
                 self.flush_draft()
                 self.set_status("Finishing…")

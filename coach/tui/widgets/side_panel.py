@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from coach.grading.models import Grade
 from coach.knowledge.models import BankQuestion
+from coach.tui.messages import TimeUp
 from coach.tui.text import MARK, clock_text
 
 STYLE = {"covered": "green", "partial": "yellow", "missed": "red"}
@@ -57,6 +58,8 @@ class SidePanel(VerticalScroll):
             timer.update(f"Time: {clock_text(elapsed)}")
             return
         left = self.limit - elapsed
+        if left <= 0 and not self.overdue:
+            self.post_message(TimeUp())  # once per question: the screen submits the draft
         self.overdue = left <= 0
         timer.set_class(self.overdue, "-overdue")
         timer.update(f"Time left: {clock_text(left)}" if left > 0 else "Time is up")
