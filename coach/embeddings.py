@@ -32,7 +32,9 @@ def model_path() -> str:
 class Embedder:
     """Unit-normalised sentence embeddings with an in-memory cache of recent texts."""
 
-    def __init__(self, batch_size: int = 64, cache_size: int = 20000) -> None:
+    # Batches of 16: on CPU, bigger batches pad short texts to the longest one in the batch
+    # (measured on 1,229 answer sentences: 10.2 s at 16, 12.6 s at 32, 14.6 s at 64).
+    def __init__(self, batch_size: int = 16, cache_size: int = 20000) -> None:
         self.batch_size = batch_size
         self._model: Any = None
         self._lock = threading.RLock()

@@ -114,11 +114,12 @@ def _in_process(home: Path, n_answers: int, n_latency: int, n_queries: int,
     first_s = _grade_batch(grader, kb, batch_rows)
     # Steady state: the rubric vectors are in the persistent store now (as after any earlier
     # session with these questions), but nothing about any answer is cached in memory.
-    from coach.grading.text import stem
+    from coach.grading.text import _words, stem
 
     embedder.clear_cache()
     grader.fx.words.clear()
     stem.cache_clear()
+    _words.cache_clear()
     say(f"batch grading {len(batch_rows)} answers (rubrics embedded before)")
     batch_s = _grade_batch(grader, kb, batch_rows)
     say("embedding floor")

@@ -79,7 +79,13 @@ def _add(units: list[Unit], text: str, start: int, end: int) -> None:
 
 
 def words(text: str) -> list[str]:
-    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    return list(_words(text))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _words(text: str) -> tuple[str, ...]:
+    # Cached: grading one answer splits the same references and units once per key point.
+    return tuple(w.lower().replace("’", "'") for w in _WORD.findall(text))
 
 
 @functools.lru_cache(maxsize=1 << 16)
