@@ -2,7 +2,9 @@
 
 The curve maps weighted key-point coverage (0..1) to the 0..1 score scale. Questions are
 split by a fixed hash of their id: `split_of(qid) == "train"` rows fit the curve, the rest
-are held out and are what `coach eval grader` reports on (see evals/README.md).
+are held out and are what `coach eval grader` reports on (see evals/README.md). The
+misconception rule (how clearly a claim must be stated, and by how much more clearly than
+its correction) is chosen on the same training rows, after the curve.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -82,6 +85,53 @@ def fit_curve() -> None:
     data["score_curve_fitted_on"] = f"{OWN_TRAIN.name} ({len(xs)} non-degenerate rows)"
     CALIBRATION_FILE.write_text(json.dumps(data, indent=1) + "\n")
     print(f"score curve fitted on {len(xs)} training rows: {data['score_curve']}")
+    fit_misconception_rule(rows)
+
+
+MIN_CLAIM_GRID = (0.6, 0.7, 0.8, 0.9)
+MARGIN_GRID = (0.1, 0.2, 0.3)
+
+
+def fit_misconception_rule(rows: list[Any]) -> None:
+    """Choose the misconception cut-offs that best agree with the training scores.
+
+    Pearson between the grade (code run as in `coach eval grader`) and the human score over
+    the training rows, for each pair on a small grid; ties go to the looser rule, which
+    reports more misconceptions.
+    """
+    from coach.embeddings import shared_embedder
+    from coach.evals.metrics import pearson
+    from coach.grading.features import CALIBRATION_FILE, Calibration
+    from coach.grading.grader import Grader
+
+    data = json.loads(CALIBRATION_FILE.read_text())
+    grader = Grader(shared_embedder(), Calibration(data))
+    runs: dict[tuple[str, str], Any] = {}
+    run_code = grader._code
+
+    def code_once(rubric: Any, text: str) -> Any:  # the rule does not change test results
+        key = (rubric.question_id, text)
+        if key not in runs:
+            runs[key] = run_code(rubric, text)
+        return runs[key]
+
+    grader._code = code_once  # type: ignore[method-assign]
+    gold = [r.score / r.max_score * 5 for r in rows]
+    best: tuple[float, float, float] | None = None
+    for min_claim in MIN_CLAIM_GRID:
+        for margin in MARGIN_GRID:
+            grader.calibration.data["misconception"] = {"min_claim": min_claim, "margin": margin}
+            r = pearson([grader.grade(row.rubric, row.answer).score for row in rows], gold)
+            print(f"  misconception rule min_claim={min_claim} margin={margin}: "
+                  f"train Pearson {r:.4f}")
+            if best is None or r > best[0] + 1e-9:
+                best = (r, min_claim, margin)
+    assert best is not None
+    data["misconception"] = {
+        "min_claim": best[1], "margin": best[2],
+        "fitted_on": f"{OWN_TRAIN.name} ({len(rows)} rows, train Pearson {best[0]:.4f})"}
+    CALIBRATION_FILE.write_text(json.dumps(data, indent=1) + "\n")
+    print(f"misconception rule: {data['misconception']}")
 
 
 if __name__ == "__main__":

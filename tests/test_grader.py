@@ -241,3 +241,97 @@ def test_hostile_strings_in_every_kind(grader: Grader, kb) -> None:  # type: ign
         q = next(b.question for b in kb.questions.values() if b.kind == kind)
         grade = grader.grade(rubric_for(q), weird)
         assert grade.score <= 1.0, (kind, grade.score, grade.flags)
+
+
+# -- outlines, compound key points, STAR cues ----------------------------------------------
+
+# A candidate's design answer in note form, written for this test (not the bank's model
+# answer): every key point of design-recommendation-system-2 is there, tersely.
+OUTLINE = """- Goal: lift add-to-cart and revenue per session from the product page; same
+  list for every shopper at first (not personalised); must fit a ~30 ms slice of the page budget.
+- Signals: co-purchase pairs from orders and co-view pairs from sessions over the last year,
+  normalised for popularity with lift or PMI so best-sellers do not top every list.
+- Complements vs substitutes: co-purchase across categories gives complements, co-view within a
+  category gives substitutes; keep the module mostly complements.
+- Model: item-to-item CF computed offline first; later item embeddings from session sequences and
+  a small GBDT re-ranker using price, stock and margin.
+- Scale: pair counting on Spark with rare pairs pruned; 10M products x top 50 = 500M rows, a few GB.
+- Serving: nightly batch writes top-50 neighbours per product to a key-value store; look up by
+  product id and drop out-of-stock items at request time.
+- Cold start: new products fall back to content similarity from title, image and category.
+- Evaluation: offline recall@10 of the next purchase on a later week; online A/B on add-to-cart and
+  revenue per session; monitor coverage and stale lists.
+- Trade-offs: precomputed lists are cheap and fast but not fresh or personal; request-time
+  personalisation costs latency."""
+
+
+def test_a_complete_outline_grades_strong_and_half_of_it_does_not(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
+    rubric = rubric_for(kb.question("design-recommendation-system-2").question)
+    full = grader.grade(rubric, OUTLINE)
+    assert full.score >= 4.0, full.key_points
+    items = OUTLINE.split("\n- ")
+    for part in ("\n- ".join(items[::2]), "\n- ".join(items[:3])):
+        half = grader.grade(rubric, part)
+        assert half.score < 4.0 and half.score <= full.score - 1.0, (part, half.score)
+
+
+def test_bare_list_markers_are_not_units() -> None:
+    from coach.grading import signals
+    from coach.grading.text import split_units
+
+    text = ("1. Requirements: score every authorisation; p99 under 30 ms.\n2. Model: GBDT, "
+            "calibrated.\n3b) Serving: stateless scorer.\n- Monitoring: drift.")
+    units = signals.drop_list_markers(split_units(text))
+    assert [u.text for u in units if u.text.strip() in ("1.", "2.", "3b)", "-")] == []
+    assert any(u.text.startswith("Model: GBDT") for u in units)
+    assert all(text[u.start:u.end] == u.text for u in units)
+
+
+def test_compound_key_points_are_checked_part_by_part() -> None:
+    from coach.grading.grader import point_parts
+
+    assert point_parts("A gradient-boosted tree model is the core, calibrated, with reason "
+                       "codes; it runs alongside analyst-maintained rules for new attacks.") == [
+        "A gradient-boosted tree model is the core, calibrated, with reason codes",
+        "it runs alongside analyst-maintained rules for new attacks."]
+    # One claim, or a part too short to check on its own, stays whole.
+    assert point_parts("Bias, variance and irreducible noise add up to the expected error.") == []
+    assert point_parts("Use PR-AUC - not ROC-AUC - when positives are rare.") == []
+
+
+STORY_IN_WORDS = (
+    "I was the data scientist on a subscription team whose churn model had drifted. My "
+    "immediate task was to find out why before the quarterly review. I rebuilt the training "
+    "table from raw logs and found that a billing change had altered the labels. In the next "
+    "two quarters mean time to diagnose fell from about four hours to under one. I learned to "
+    "version the data, not just the model.")
+
+
+def test_star_parts_and_a_result_quantified_in_words_are_found() -> None:
+    from coach.grading import signals
+    from coach.grading.text import split_units
+
+    star = signals.analyse_star(split_units(STORY_IN_WORDS), STORY_IN_WORDS)
+    assert [p.part for p in star.parts if not p.present] == []
+    result = star.parts[3].evidence
+    assert result is not None and "fell from about four hours" in result.text
+    assert star.quantified and star.reflection and star.ownership == "I"
+    vague = "We had a slow pipeline. We looked into it and the job got better in the end."
+    weak = signals.analyse_star(split_units(vague), vague)
+    assert not weak.quantified and not weak.reflection and weak.ownership == "we"
+
+
+@pytest.mark.parametrize("width", [30, 45, 60])
+def test_a_hard_wrapped_story_reads_like_the_unwrapped_one(width: int) -> None:
+    import textwrap
+
+    from coach.grading import signals
+    from coach.grading.text import split_units
+
+    def summary(text: str) -> tuple[list[bool], bool, bool, str]:
+        star = signals.analyse_star(split_units(text), text)
+        return [p.present for p in star.parts], star.quantified, star.reflection, star.ownership
+
+    for story in (BEHAVIORAL_STRONG, STORY_IN_WORDS):
+        assert summary(textwrap.fill(story, width)) == summary(story) == (
+            [True] * 4, True, True, "I")

@@ -23,6 +23,8 @@ INJECTION = re.compile(
     r"(this answer|my answer|the answer)\s+(is|deserves)\s+(perfect|correct|excellent|a 5)",
     re.IGNORECASE,
 )
+_NUMBER_WORD = (r"(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|"
+                r"twenty|thirty|forty|fifty|hundred|half)")
 _VOWEL = re.compile(r"[aeiouy]", re.IGNORECASE)
 _CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{5,}", re.IGNORECASE)
 _NUMBER = re.compile(r"(\d+(\.\d+)?\s*(%|percent|x\b|×|ms\b|s\b|k\b|m\b|hours?|days?|weeks?|"
@@ -31,7 +33,13 @@ _NUMBER = re.compile(r"(\d+(\.\d+)?\s*(%|percent|x\b|×|ms\b|s\b|k\b|m\b|hours?|
                      r"\b(?!(19|20)\d\d\b)\d[\d,]*(\.\d+)?\s+(of\s+\d+\s+)?[a-z]{3,}|"
                      r"\b(halved|doubled|tripled|twice as|hundreds of|thousands of|millions of|"
                      r"dozens of)\b|\bwithin (a|one|two|three|four|five|six|a few) "
-                     r"(hours?|days?|weeks?|months?)\b)", re.IGNORECASE)
+                     r"(hours?|days?|weeks?|months?|quarters?)\b|"
+                     rf"\b{_NUMBER_WORD}\s+(percent|times|minutes?|hours?|days?|weeks?|months?|"
+                     r"quarters?|years?|points?)\b|"
+                     rf"\bfrom (about |around |roughly |over |under )?({_NUMBER_WORD}|\d)"
+                     rf"[^.;]{{0,30}}?\bto (about |around |roughly |over |under |below )?"
+                     rf"({_NUMBER_WORD}|\d)|"
+                     r"\bzero\s+[a-z][\w-]+)", re.IGNORECASE)
 
 
 def is_idk(answer: str) -> bool:
@@ -116,6 +124,21 @@ def injection_units(units: list[Unit]) -> list[int]:
     return [i for i, u in enumerate(units) if INJECTION.search(u.text)]
 
 
+# --- outlines -----------------------------------------------------------------------------
+
+_LIST_MARK = re.compile(r"^\s*(\(?\d{1,2}[a-z]?[.)]|[-*•])\s*$")
+
+
+def drop_list_markers(units: list[Unit]) -> list[Unit]:
+    """Units without the bare list markers ("4.", "3b)", "-") that numbered outlines leave.
+
+    The sentence splitter cuts "4. Features: ..." after "4."; as a unit of its own the marker
+    carries no content but fills a slot of the 1-3 unit evidence window, so an outline's
+    neighbouring lines could not be read together.
+    """
+    return [u for u in units if not _LIST_MARK.match(u.text)]
+
+
 # --- STAR -------------------------------------------------------------------------------
 
 STAR_CUES: dict[StarName, re.Pattern[str]] = {
@@ -125,10 +148,15 @@ STAR_CUES: dict[StarName, re.Pattern[str]] = {
         r"a project|last year|a few years ago|back in|context|there was|we had|at \w+,? i|"
         r"i was working|i worked|last (spring|summer|autumn|fall|winter|quarter|month)|"
         r"in (19|20)\d\d|during (my|a|the|our)|while (i was|working at)|"
-        r"i joined|when i joined|at (a|an|my) \w+ (startup|company|bank|retailer|team))\b",
+        r"i joined|when i joined|at (a|an|my) \w+ (startup|company|bank|retailer|team)|"
+        r"(at|for|in|on) (a|an|my|our) ([\w'-]+ ){0,2}(startup|company|business|bank|retailer|"
+        r"hospital|insurer|marketplace|agency|client|firm|lab|network|platform|centre|center|"
+        r"team|department|organi[sz]ation|consultancy|subscription business))\b",
         re.IGNORECASE),
     "task": re.compile(
-        r"\b(my (role|task|job|goal|responsibility|assignment)|i was (responsible|asked|tasked|"
+        r"\b(my (\w+ )?(role|task|job|goal|responsibility|assignment|brief|mandate)|"
+        r"responsible for|(asked|tasked|hired|brought in|assigned) to|i committed to|"
+        r"i was (responsible|asked|tasked|"
         r"in charge|the owner)|i owned|i needed to|i had to|the goal was|our goal|goal was|"
         r"we needed to|the task|was to|objective|i was expected|success (meant|would mean)|"
         r"my (call|part|decision|job)|i('d| had) built|i was (leading|the lead|on point|"
@@ -142,14 +170,25 @@ STAR_CUES: dict[StarName, re.Pattern[str]] = {
         r"investigated|dug|traced|compared|added|changed|introduced|prototyped|trained|"
         r"tested|replaced|refactored|migrated|automated|documented|presented|suggested|"
         r"convinced|negotiated|asked|collected|labell?ed|cleaned|split|tuned|rolled|shipped|"
-        r"deployed|monitored|wrote up|pushed|brought|focused|prioriti[sz]ed|first|then|next)|"
+        r"deployed|monitored|wrote up|pushed|brought|focused|prioriti[sz]ed|first|then|next|"
+        r"raised|gave|paired|handed|offered|mentored|coached|pulled|plotted|used|spent|fixed|"
+        r"dropped|showed|told|confirmed|retrained|found|reviewed|explained|rewrote|removed|"
+        r"checked|measured|estimated|interviewed|drafted|chose|framed|switched|reconstructed|"
+        r"sat down|walked|put|took|made|sent|drew|escalated|flagged|shared|agreed|mapped|"
+        r"benchmarked|profiled|reproduced|rebuilt|redesigned|simplified)|"
         r"so i|then i|first,? i|next,? i|i also|i personally)\b", re.IGNORECASE),
     "result": re.compile(
         r"\b(as a result|in the end|result(ed)? (was|in)|the outcome|ended up|which (cut|"
         r"reduced|increased|improved|saved|raised|lowered)|we (cut|reduced|increased|improved|"
         r"saved|shipped|launched|hit|reached)|(reduced|increased|improved|cut|saved|lowered|"
         r"raised|grew|dropped) (the )?\w+|it (worked|paid off|shipped|launched)|"
-        r"eventually|ultimately|afterwards|went from)\b", re.IGNORECASE),
+        r"eventually|ultimately|afterwards|went from|"
+        r"(fell|dropped|rose|grew|declined|went (up|down)) (from|to|by)|"
+        r"(in|over) the (next|following) (\w+ )?(days?|weeks?|months?|quarters?|years?)|"
+        r"within (a|one|two|three|the first) (\w+ )?(days?|weeks?|months?|quarters?|years?)|"
+        r"by the end of the|after the (change|fix|launch|rollout)|"
+        r"(approved|adopted) (the|a|it|our|my)|(was|were|got) (adopted|approved))\b",
+        re.IGNORECASE),
 }
 REFLECTION = re.compile(
     r"\b(i learn(ed|t)|lessons?|takeaways?|in hindsight|looking back|next time|i would (now|do)|"
@@ -165,19 +204,30 @@ def _quote(unit: Unit, source: str = "answer") -> Quote:
 
 
 def analyse_star(units: list[Unit], answer: str) -> StarResult:
+    # Cues are matched on whitespace-normalised text: hard-wrapped stories put line breaks
+    # inside phrases ("I\nlearned", "success\nmeant").
+    flat = [re.sub(r"\s+", " ", u.text) for u in units]
+    refl_at = [bool(REFLECTION.search(t)) for t in flat]
     parts: list[StarPartResult] = []
     for name, cue in STAR_CUES.items():
-        hit = next((u for u in units if cue.search(u.text)), None)
+        found = [i for i, t in enumerate(flat) if cue.search(t)]
+        if name == "result":
+            # Outcomes close a story: quote the last outcome that is not the reflection.
+            found = [i for i in found if not refl_at[i]][-1:] or found[-1:]
+        hit = units[found[0]] if found else None
         if name == "situation" and hit is None and len(units) >= 3 and not (
-                STAR_CUES["action"].search(units[0].text)
-                or STAR_CUES["result"].search(units[0].text)):
+                STAR_CUES["action"].search(flat[0]) or STAR_CUES["result"].search(flat[0])):
             hit = units[0]  # stories open with their context even without a stock phrase
         if name == "result" and hit is None:
-            hit = next((u for u in units if _NUMBER.search(u.text) and units.index(u) > 0), None)
+            hit = next((u for i, u in enumerate(units) if i > 0 and _NUMBER.search(flat[i])),
+                       None)
         parts.append(StarPartResult(part=name, present=hit is not None,
                                     evidence=_quote(hit) if hit else None))
-    quant = next((u for u in units if _NUMBER.search(u.text)), None)
-    refl = next((u for u in units if REFLECTION.search(u.text)), None)
+    numeric = [i for i, t in enumerate(flat) if _NUMBER.search(t)]
+    result = parts[3].evidence
+    after = [i for i in numeric if result is not None and units[i].start >= result.start]
+    quant = units[(after or numeric)[0]] if numeric else None
+    refl = next((u for u, r in zip(units, refl_at, strict=True) if r), None)
     i_count = len(_I.findall(answer))
     we_count = len(_WE.findall(answer))
     if i_count == 0 and we_count == 0:
