@@ -76,8 +76,9 @@ def run_llm_bench(svc: Any, turns: int = 3) -> dict[str, Any]:
                 _seen.append(time.perf_counter() - _start)
 
         said = phrase_question(svc, q, q.question.prompt, on_token=on_token)
-        if said.source == "llm" and first_token:
+        if first_token:  # words reached the user, whether or not the line was then kept
             heard.append(first_token[0])
+        if said.source == "llm":
             spoken.append(time.perf_counter() - start)
         else:
             fell_back.append(f"{q.id}: interviewer used the template ({said.reason})")
@@ -113,7 +114,7 @@ def format_llm(r: dict[str, Any]) -> list[str]:
              f"  first token (raw)     {fig('raw_first_token')}",
              f"  full reply (raw)      {fig('raw_reply')}",
              f"  interviewer: first words {fig('interviewer_first_words')}",
-             f"  interviewer: turn     {fig('interviewer_turn')}",
+             f"  interviewer: kept turn {fig('interviewer_turn')}",
              f"  judge: grading turn   {fig('judge_turn')}"]
     for f in r["fallbacks"]:
         lines.append(f"  fell back to offline: {f}")
