@@ -134,5 +134,74 @@ def fit_misconception_rule(rows: list[Any]) -> None:
     print(f"misconception rule: {data['misconception']}")
 
 
+Z_GRID = tuple(np.round(np.arange(-1.0, 1.01, 0.25), 2))
+MARGIN_GRID = tuple(np.round(np.arange(-5.0, -1.99, 0.25), 2))
+
+
+def fit_behavioral_off_question() -> None:
+    """Choose the cut-offs that flag a behavioral story told for a different question.
+
+    On-topic stories: every bank behavioral model answer and its first half against its own
+    question, and the training split's behavioral answers scored 2.5 or more. Off-topic
+    stories: each model answer against the questions of other notes. The rule keeps every
+    on-topic story unflagged and flags the most off-topic ones; among ties, the strictest
+    (lowest) cut-offs, for a margin from the on-topic stories.
+    """
+    from coach.embeddings import shared_embedder
+    from coach.evals.grader_eval import read_dataset
+    from coach.grading.features import CALIBRATION_FILE
+    from coach.grading.grader import Grader
+    from coach.grading.rubric import rubric_for
+    from coach.grading.text import split_units
+    from coach.knowledge.loader import load_knowledge
+    from coach.paths import knowledge_dir
+
+    kb = load_knowledge(knowledge_dir())
+    grader = Grader(shared_embedder(), run_code=False)
+    bank = sorted((bq for bq in kb.questions.values() if bq.kind == "behavioral"),
+                  key=lambda bq: bq.id)
+
+    def fit(rubric: Any, text: str) -> tuple[float, float]:
+        ans = grader._prepare(text, rubric, "answer", [])
+        got = grader.story_relevance.fit(rubric, ans.prepared.vectors, text)  # type: ignore[union-attr]
+        assert got is not None
+        return got.z, got.margin
+
+    on, off = [], []
+    for bq in bank:
+        answer = bq.question.model_answer
+        units = [u.text for u in split_units(answer)]
+        on.append(fit(rubric_for(bq.question), answer))
+        on.append(fit(rubric_for(bq.question), " ".join(units[: max(1, len(units) // 2)])))
+        off += [fit(rubric_for(other.question), answer) for other in bank
+                if other.note_id != bq.note_id]
+    on += [fit(r.rubric, r.answer) for r in read_dataset(OWN_TRAIN, kb)
+           if r.rubric.kind == "behavioral" and r.score / r.max_score >= 0.5]
+    on_a, off_a = np.array(on), np.array(off)
+    best: tuple[float, float, float] | None = None
+    for max_z in Z_GRID:
+        for max_margin in MARGIN_GRID:
+            if ((on_a[:, 0] < max_z) & (on_a[:, 1] < max_margin)).any():
+                continue
+            recall = float(((off_a[:, 0] < max_z) & (off_a[:, 1] < max_margin)).mean())
+            if best is None or recall > best[0] + 0.02:
+                best = (recall, float(max_z), float(max_margin))
+    assert best is not None
+    data = json.loads(CALIBRATION_FILE.read_text())
+    data["behavioral_off_question"] = {
+        "max_z": best[1], "max_margin": best[2],
+        "fitted_on": f"{len(bank)} bank behavioral model answers and {OWN_TRAIN.name}: "
+                     f"{len(on)} on-topic stories none flagged, {best[0]:.3f} of {len(off)} "
+                     "stories against other notes' questions flagged"}
+    CALIBRATION_FILE.write_text(json.dumps(data, indent=1) + "\n")
+    print(f"behavioral off-question rule: {data['behavioral_off_question']}")
+
+
 if __name__ == "__main__":
-    fit_curve()
+    import sys
+
+    if sys.argv[1:] == ["behavioral"]:
+        fit_behavioral_off_question()
+    else:
+        fit_curve()
+        fit_behavioral_off_question()

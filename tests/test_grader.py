@@ -210,8 +210,13 @@ BEHAVIORAL_STRONG = (
 )
 
 
+# The question BEHAVIORAL_STRONG answers (a label leak it found and fixed): a story told for
+# another question is flagged off-topic by design.
+LEAK_STORY_QUESTION = "behavioral-complex-ml-problem-3"
+
+
 def test_behavioral_answer_star_breakdown(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
-    q = next(b.question for b in kb.questions.values() if b.kind == "behavioral")
+    q = kb.question(LEAK_STORY_QUESTION).question
     grade = grader.grade(rubric_for(q), BEHAVIORAL_STRONG)
     assert grade.star is not None
     assert all(p.present for p in grade.star.parts)
@@ -227,7 +232,7 @@ def test_behavioral_answer_star_breakdown(grader: Grader, kb) -> None:  # type: 
 
 
 def test_behavioral_we_story_is_reported_as_we(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
-    q = next(b.question for b in kb.questions.values() if b.kind == "behavioral")
+    q = kb.question(LEAK_STORY_QUESTION).question
     text = BEHAVIORAL_STRONG.replace("I was", "We were").replace(" I ", " we ").replace(
         "my goal", "our goal")
     grade = grader.grade(rubric_for(q), text)
@@ -335,3 +340,34 @@ def test_a_hard_wrapped_story_reads_like_the_unwrapped_one(width: int) -> None:
     for story in (BEHAVIORAL_STRONG, STORY_IN_WORDS):
         assert summary(textwrap.fill(story, width)) == summary(story) == (
             [True] * 4, True, True, "I")
+
+
+def test_a_full_story_about_another_question_is_flagged_and_capped(  # type: ignore[no-untyped-def]
+        grader: Grader, kb) -> None:
+    """A complete failed-project story told for "disagreed with a teammate" is off-topic."""
+    story = kb.questions["behavioral-failure-1"].question.model_answer
+    asked = kb.questions["behavioral-conflict-1"].question
+    own = grader.grade(rubric_for(kb.questions["behavioral-failure-1"].question), story)
+    other = grader.grade(rubric_for(asked), story)
+    assert "off-topic" not in own.flags and own.level == "strong"
+    assert "off-topic" in other.flags
+    assert other.score <= 0.5
+    assert any("does not address what was asked" in line and "failed" in line
+               for line in other.feedback)
+
+
+def test_every_bank_behavioral_story_stays_on_topic_for_its_own_question(  # type: ignore[no-untyped-def]
+        grader: Grader, kb) -> None:
+    stories = [bq.question for bq in kb.questions.values() if bq.kind == "behavioral"]
+    assert len(stories) >= 40
+    flagged = [q.id for q in stories
+               if "off-topic" in grader.grade(rubric_for(q), q.model_answer).flags]
+    assert flagged == []
+
+
+def test_without_other_behavioral_questions_the_story_check_is_skipped(  # type: ignore[no-untyped-def]
+        embedder, kb) -> None:
+    story = kb.questions["behavioral-failure-1"].question.model_answer
+    asked = rubric_for(kb.questions["behavioral-conflict-1"].question)
+    alone = Grader(embedder, run_code=False, behavioral_contrast=[asked])
+    assert "off-topic" not in alone.grade(asked, story).flags

@@ -35,6 +35,7 @@ from coach.grading.models import (
     StarResult,
     level_for,
 )
+from coach.grading.relevance import StoryFit, StoryRelevance, bank_behavioral_rubrics
 from coach.grading.rubric import Rubric, RubricPoint
 from coach.grading.text import Unit, clean, content_stems, has_negation, words
 
@@ -75,8 +76,14 @@ class Grader:
     """Grades answers against rubrics; deterministic for a given model and calibration."""
 
     def __init__(self, embedder: Embedder, calibration: Calibration | None = None,
-                 *, run_code: bool = True, code_timeout: float = 5.0) -> None:
+                 *, run_code: bool = True, code_timeout: float = 5.0,
+                 behavioral_contrast: Sequence[Rubric] | None = None) -> None:
+        """behavioral_contrast: the behavioral questions a story's fit is compared with
+        (default: the bank's, loaded on the first behavioral grade)."""
         self.embedder = embedder
+        self.story_relevance = StoryRelevance(
+            embedder, behavioral_contrast if behavioral_contrast is not None
+            else _bank_contrast)
         self.calibration = calibration or Calibration.load()
         self.fx = FeatureExtractor(embedder)
         self.run_code = run_code
@@ -395,9 +402,15 @@ class Grader:
         relevance = min(1.0, max(0.0, (rel - 0.1) / 0.25))
         score = 5.0 * base * relevance * (0.5 + 0.5 * length_factor)
         cap = 5.0
+        other = None
         if rel < 0.2:
             flags.append("off-topic")
             cap = 0.5
+        else:
+            other = self._other_story(rubric, main)
+            if other is not None:
+                flags.append("off-topic")
+                cap = 0.5
         if signals.is_keyword_list(text):
             flags.append("keyword-list")
             cap = min(cap, 0.5)
@@ -408,26 +421,58 @@ class Grader:
                       missed=[k.id for k in points if k.status == "missed"], star=star,
                       flags=flags, hints_used=hints_used)
         grade.feedback = feedback_lines(grade, rubric)
+        if other is not None:  # say which question the story answers instead
+            grade.feedback = [
+                "The story does not address what was asked: it fits another question "
+                f"(“{other.closest_prompt}”) far better than this one." if line ==
+                FLAG_TEXT["off-topic"] else line for line in grade.feedback]
         return grade
+
+    def _other_story(self, rubric: Rubric, main: _Answer) -> StoryFit | None:
+        """The fit of a story that answers a different behavioral question, else None.
+
+        Flagged when the story fits this question no better than the typical other
+        behavioral question (z) and another question fits it far better (margin); both
+        cut-offs are chosen on the bank's model answers and the training split
+        (evals/fit_curve.py) so no on-topic story there is flagged.
+        """
+        rule = self.calibration.data.get("behavioral_off_question")
+        if not rule or main.prepared is None:
+            return None
+        fit = self.story_relevance.fit(rubric, main.prepared.vectors, main.raw)
+        if fit is None or fit.z >= float(rule["max_z"]) or fit.margin >= float(rule["max_margin"]):
+            return None
+        return fit
+
+
+def _bank_contrast() -> list[Rubric]:
+    from coach.errors import KnowledgeError
+
+    try:
+        return bank_behavioral_rubrics()
+    except KnowledgeError:  # no bank to compare with (an ad-hoc setup): the check is skipped
+        return []
+
+
+FLAG_TEXT = {
+    "instructions-to-grader": "Text addressed to the grader was ignored; only the answer "
+                              "itself is graded.",
+    "repeats-question": "The answer mostly restates the question.",
+    "keyword-list": "A list of terms is not an explanation — say how the ideas connect.",
+    "off-topic": "The answer does not address the question that was asked.",
+    "very-long": "The answer is very long; only its most relevant passages were graded.",
+    "unfocused": "The answer is long for what it covers; lead with the key idea.",
+    "code-does-not-parse": "The code does not parse, so it was graded on its approach only.",
+    "no-content": "Nothing gradable was left in the answer.",
+}
 
 
 def feedback_lines(grade: Grade, rubric: Rubric) -> list[str]:
     """Plain-language feedback built only from the graded facts."""
     lines: list[str] = []
-    flag_text = {
-        "instructions-to-grader": "Text addressed to the grader was ignored; only the answer "
-                                  "itself is graded.",
-        "repeats-question": "The answer mostly restates the question.",
-        "keyword-list": "A list of terms is not an explanation — say how the ideas connect.",
-        "off-topic": "The answer does not address the question that was asked.",
-        "very-long": "The answer is very long; only its most relevant passages were graded.",
-        "unfocused": "The answer is long for what it covers; lead with the key idea.",
-        "code-does-not-parse": "The code does not parse, so it was graded on its approach only.",
-        "no-content": "Nothing gradable was left in the answer.",
-    }
     for flag in grade.flags:
-        if flag in flag_text:
-            lines.append(flag_text[flag])
+        if flag in FLAG_TEXT:
+            lines.append(FLAG_TEXT[flag])
     covered = [k for k in grade.key_points if k.status == "covered"]
     if covered:
         lines.append("Covered: " + "; ".join(k.text for k in covered[:4]))
