@@ -6,12 +6,10 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-from textual.pilot import Pilot
 from textual.widgets import Button, Static
+from tui_support import wait_for
 
 from coach.interview.session import Interview, SessionConfig
 from coach.services import Services
@@ -50,15 +48,6 @@ def test_home_screen_does_not_load_the_engine(coach_home: Path) -> None:
     assert out.returncode == 0, out.stderr[-2000:]
     line = next(x for x in out.stdout.splitlines() if x.startswith("LOADED"))
     assert line.strip() == "LOADED", f"imported before the home screen showed: {line}"
-
-
-async def wait_for(pilot: Pilot[None], ready: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not ready():
-        if time.monotonic() > deadline:
-            raise AssertionError("the app did not get there in time")
-        await pilot.pause(0.05)
-
 
 def test_home_fills_in_the_unfinished_session_and_reviews_due(services: Services) -> None:
     iv = Interview.start(services, SessionConfig(seed=5, questions=3, mode="mock"))

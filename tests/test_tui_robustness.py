@@ -5,40 +5,19 @@ from __future__ import annotations
 import asyncio
 import socket
 import sqlite3
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
+from tui_support import opened, wait_for
 
 from coach.interview.session import SessionConfig
 from coach.paths import resolve_paths
 from coach.services import Services, build_services
 from coach.settings import load_settings
 from coach.tui.app import CoachApp
-from coach.tui.screens.interview import InterviewScreen
 from coach.tui.widgets.transcript import Transcript
 
 CONFIG = SessionConfig(seed=3, questions=2, tracks=["fundamentals"])
-
-
-async def wait_for(pilot: Pilot[None], ready: Callable[[], bool], timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not ready():
-        if time.monotonic() > deadline:
-            raise AssertionError("the app did not get there in time")
-        await pilot.pause(0.05)
-
-
-async def opened(pilot: Pilot[None], app: CoachApp) -> InterviewScreen:
-    await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
-    screen = app.screen
-    assert isinstance(screen, InterviewScreen)
-    await wait_for(pilot, lambda: screen.iv is not None and not screen.busy)
-    return screen
-
-
 def notices(app: CoachApp) -> str:
     return "\n".join(n.message for n in app._notifications)
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import time
 import tomllib
-from collections.abc import Callable
 from pathlib import Path
 
-from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Markdown, OptionList, Select, Static
+from tui_support import wait_for
 
 from coach.interview.session import Interview, SessionConfig
 from coach.knowledge.loader import KnowledgeBase
@@ -26,15 +24,6 @@ from coach.tui.screens.settings import SettingsScreen
 from coach.tui.widgets.transcript import Transcript
 
 CONFIG = SessionConfig(seed=5, questions=1, tracks=["evaluation"])
-
-
-async def wait_for(pilot: Pilot[None], ready: Callable[[], bool], timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not ready():
-        if time.monotonic() > deadline:
-            raise AssertionError("the app did not get there in time")
-        await pilot.pause(0.05)
-
 
 def notices(app: CoachApp) -> str:
     return "\n".join(n.message for n in app._notifications)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
 
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Markdown, SelectionList, Static
+from tui_support import wait_for
 
 from coach.services import Services
 from coach.tui.app import CoachApp
@@ -16,14 +15,6 @@ from coach.tui.screens.home import HomeScreen
 from coach.tui.screens.interview import InterviewScreen
 from coach.tui.screens.report import ReportScreen
 from coach.tui.widgets.transcript import Transcript
-
-
-async def wait_for(pilot: Pilot[None], ready: Callable[[], bool], timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not ready():
-        if time.monotonic() > deadline:
-            raise AssertionError("the app did not get there in time")
-        await pilot.pause(0.05)
 
 
 def text_of(static: Static) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from tui_support import wait_for
 
 from coach.interview.session import Interview, SessionConfig
 from coach.paths import Paths
@@ -33,15 +33,6 @@ def frozen(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("coach.interview.session.uuid", SimpleNamespace(uuid4=lambda: fixed))
     monkeypatch.setattr("coach.interview.session.now", lambda: STAMP)
     monkeypatch.setattr("coach.storage.repo.now", lambda: STAMP)
-
-
-async def wait_for(pilot: Pilot[Any], ready: Callable[[], bool], timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not ready():
-        if time.monotonic() > deadline:
-            raise AssertionError("the app did not get there in time")
-        await pilot.pause(0.05)
-
 
 def app_for(services: Services, **kwargs: Any) -> CoachApp:
     return CoachApp(services, clock=lambda: 0.0, warm_up=False, **kwargs)

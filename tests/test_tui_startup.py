@@ -7,12 +7,10 @@ import os
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-from textual.pilot import Pilot
 from textual.widgets import Input
+from tui_support import wait_for
 
 from coach.services import Services
 from coach.tui.app import CoachApp
@@ -63,15 +61,6 @@ class GatedEmbedder:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.real, name)
-
-
-async def wait_for(pilot: Pilot[None], ready: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not ready():
-        if time.monotonic() > deadline:
-            raise AssertionError("the app did not get there in time")
-        await pilot.pause(0.05)
-
 
 def test_home_is_usable_while_the_model_is_still_loading(services: Services) -> None:
     gated = GatedEmbedder(services.embedder)

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
 
-from textual.pilot import Pilot
 from textual.widgets import Static
+from tui_support import opened, wait_for
 
 from coach.interview.session import SessionConfig
 from coach.services import Services
 from coach.tui.app import CoachApp
-from coach.tui.screens.interview import InterviewScreen
 from coach.tui.widgets.transcript import Transcript
 
 MOCK = SessionConfig(seed=3, questions=2, tracks=["fundamentals"], mode="mock", followups=0)
@@ -26,24 +23,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-async def wait_for(pilot: Pilot[None], ready: Callable[[], bool], timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not ready():
-        if time.monotonic() > deadline:
-            raise AssertionError("the app did not get there in time")
-        await pilot.pause(0.05)
-
-
-async def opened(pilot: Pilot[None], app: CoachApp) -> InterviewScreen:
-    await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
-    screen = app.screen
-    assert isinstance(screen, InterviewScreen)
-    await wait_for(pilot, lambda: screen.iv is not None and not screen.busy)
-    return screen
-
-
 def notices(app: CoachApp) -> str:
     return "\n".join(f"{n.title}: {n.message}" for n in app._notifications)
 

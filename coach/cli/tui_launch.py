@@ -10,16 +10,6 @@ if TYPE_CHECKING:
 
 def launch_tui(services: Services | None = None, **kwargs: Any) -> None:
     """Run the app; `services` carries settings changed for this run (the LLM flags)."""
-    if services is None:
-        from coach.tui.app import run_app
+    from coach.tui.app import run_app
 
-        run_app(**kwargs)
-        return
-    from coach.tui.app import CoachApp
-
-    app = CoachApp(services, **kwargs)
-    try:
-        app.run()
-    finally:
-        if "repo" in services._cache:
-            services.repo.db.close()
+    run_app(services, **kwargs)

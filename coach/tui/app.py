@@ -190,11 +190,13 @@ def all_bindings() -> list[Binding]:
     return out
 
 
-def run_app(**kwargs: Any) -> None:
-    """Build the services and run the app (the `coach` command with no arguments)."""
-    from coach.services import build_services
+def run_app(services: Services | None = None, **kwargs: Any) -> None:
+    """Run the app on the given services, or on ones built from the settings (the `coach`
+    command with no arguments)."""
+    if services is None:
+        from coach.services import build_services
 
-    services = build_services()
+        services = build_services()
     app = CoachApp(services, **kwargs)
     try:
         app.run()
