@@ -88,16 +88,19 @@ def fit_curve() -> None:
     fit_misconception_rule(rows)
 
 
-MIN_CLAIM_GRID = (0.6, 0.7, 0.8, 0.9)
-MARGIN_GRID = (0.1, 0.2, 0.3)
+MIN_CLAIM_GRID = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+MISCONCEPTION_MARGIN = 0.1
+SOUND_LABELS = ("excellent", "good", "partial")
 
 
 def fit_misconception_rule(rows: list[Any]) -> None:
-    """Choose the misconception cut-offs that best agree with the training scores.
+    """Choose how clearly a misconception must be stated before it is reported.
 
-    Pearson between the grade (code run as in `coach eval grader`) and the human score over
-    the training rows, for each pair on a small grid; ties go to the looser rule, which
-    reports more misconceptions.
+    The loosest claim cut-off (so the most misconceptions are caught) at which no training
+    answer the raters labelled excellent, good or partial (none of which holds a
+    misconception) is flagged; the claim must also read clearer than its correction by
+    MISCONCEPTION_MARGIN. Train Pearson and the recall on training answers labelled
+    'misconception' are printed for each cut-off.
     """
     from coach.embeddings import shared_embedder
     from coach.evals.metrics import pearson
@@ -105,37 +108,36 @@ def fit_misconception_rule(rows: list[Any]) -> None:
     from coach.grading.grader import Grader
 
     data = json.loads(CALIBRATION_FILE.read_text())
-    grader = Grader(shared_embedder(), Calibration(data))
-    runs: dict[tuple[str, str], Any] = {}
-    run_code = grader._code
-
-    def code_once(rubric: Any, text: str) -> Any:  # the rule does not change test results
-        key = (rubric.question_id, text)
-        if key not in runs:
-            runs[key] = run_code(rubric, text)
-        return runs[key]
-
-    grader._code = code_once  # type: ignore[method-assign]
+    grader = Grader(shared_embedder(), Calibration(data), run_code=False)
     gold = [r.score / r.max_score * 5 for r in rows]
-    best: tuple[float, float, float] | None = None
-    for min_claim in MIN_CLAIM_GRID:
-        for margin in MARGIN_GRID:
-            grader.calibration.data["misconception"] = {"min_claim": min_claim, "margin": margin}
-            r = pearson([grader.grade(row.rubric, row.answer).score for row in rows], gold)
-            print(f"  misconception rule min_claim={min_claim} margin={margin}: "
-                  f"train Pearson {r:.4f}")
-            if best is None or r > best[0] + 1e-9:
-                best = (r, min_claim, margin)
-    assert best is not None
+    chosen: tuple[float, float, int] | None = None
+    for min_claim in sorted(MIN_CLAIM_GRID, reverse=True):
+        grader.calibration.data["misconception"] = {"min_claim": min_claim,
+                                                    "margin": MISCONCEPTION_MARGIN}
+        grades = [grader.grade(row.rubric, row.answer) for row in rows]
+        false_hits = sum(1 for row, g in zip(rows, grades, strict=True)
+                         if row.label in SOUND_LABELS and g.misconceptions)
+        caught = sum(1 for row, g in zip(rows, grades, strict=True)
+                     if row.label == "misconception" and g.misconceptions)
+        held = sum(1 for row in rows if row.label == "misconception")
+        r = pearson([g.score for g in grades], gold)
+        print(f"  min_claim={min_claim}: sound answers flagged {false_hits}, misconception "
+              f"answers caught {caught}/{held}, train Pearson (approach only) {r:.4f}")
+        if false_hits:
+            break
+        chosen = (min_claim, r, caught)
+    assert chosen is not None, "even the strictest cut-off flags a sound training answer"
     data["misconception"] = {
-        "min_claim": best[1], "margin": best[2],
-        "fitted_on": f"{OWN_TRAIN.name} ({len(rows)} rows, train Pearson {best[0]:.4f})"}
+        "min_claim": chosen[0], "margin": MISCONCEPTION_MARGIN,
+        "fitted_on": f"{OWN_TRAIN.name} ({len(rows)} rows): loosest cut-off flagging no "
+                     f"answer labelled {'/'.join(SOUND_LABELS)}; catches {chosen[2]} "
+                     "misconception answers"}
     CALIBRATION_FILE.write_text(json.dumps(data, indent=1) + "\n")
     print(f"misconception rule: {data['misconception']}")
 
 
 Z_GRID = tuple(np.round(np.arange(-1.0, 1.01, 0.25), 2))
-MARGIN_GRID = tuple(np.round(np.arange(-5.0, -1.99, 0.25), 2))
+OFF_QUESTION_MARGIN_GRID = tuple(np.round(np.arange(-5.0, -1.99, 0.25), 2))
 
 
 def fit_behavioral_off_question() -> None:
@@ -180,7 +182,7 @@ def fit_behavioral_off_question() -> None:
     on_a, off_a = np.array(on), np.array(off)
     best: tuple[float, float, float] | None = None
     for max_z in Z_GRID:
-        for max_margin in MARGIN_GRID:
+        for max_margin in OFF_QUESTION_MARGIN_GRID:
             if ((on_a[:, 0] < max_z) & (on_a[:, 1] < max_margin)).any():
                 continue
             recall = float(((off_a[:, 0] < max_z) & (off_a[:, 1] < max_margin)).mean())
@@ -202,6 +204,14 @@ if __name__ == "__main__":
 
     if sys.argv[1:] == ["behavioral"]:
         fit_behavioral_off_question()
+    elif sys.argv[1:] == ["misconception"]:
+        from coach.evals.grader_eval import read_dataset
+        from coach.knowledge.loader import load_knowledge
+        from coach.paths import knowledge_dir
+
+        fit_misconception_rule([
+            r for r in read_dataset(OWN_TRAIN, load_knowledge(knowledge_dir()))
+            if r.rubric.kind in ("technical", "system_design", "coding")])
     else:
         fit_curve()
         fit_behavioral_off_question()
