@@ -68,8 +68,12 @@ class Services:
     @property
     def grader(self) -> Grader:
         from coach.grading.grader import Grader
+        from coach.grading.relevance import behavioral_rubrics
 
-        return self._get("grader", lambda: Grader(self.embedder))  # type: ignore[no-any-return]
+        # Behavioral stories are compared with the bank's other behavioral questions, taken
+        # from the knowledge base these services already load (not a second read of it).
+        return self._get("grader", lambda: Grader(  # type: ignore[no-any-return]
+            self.embedder, behavioral_contrast=lambda: behavioral_rubrics(self.kb)))
 
     @property
     def index(self) -> NoteIndex:

@@ -3,47 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
 from textual.widgets import Input
-from tui_support import wait_for
+from tui_support import loaded_by_home_screen, wait_for
 
 from coach.services import Services
 from coach.tui.app import CoachApp
 from coach.tui.screens.home import HomeScreen
 
-HOME_ONLY = r"""
-import asyncio, sys, time
-from coach.services import build_services
-from coach.tui.app import CoachApp
-from coach.tui.screens.home import HomeScreen
-
-async def main():
-    app = CoachApp(build_services(), warm_up=False)
-    async with app.run_test(size=(80, 24)) as pilot:
-        while not isinstance(app.screen, HomeScreen):
-            await pilot.pause(0.01)
-        await pilot.pause()
-        assert app.screen.query_one("#start").region.height > 0
-        heavy = [m for m in ("sentence_transformers", "torch", "chromadb", "langchain_core",
-                             "transformers") if m in sys.modules]
-        print("HEAVY", ",".join(heavy))
-
-asyncio.run(main())
-"""
-
 
 def test_home_screen_mounts_without_heavy_imports(coach_home: Path) -> None:
-    env = {**os.environ, "COACH_HOME": str(coach_home)}
-    out = subprocess.run([sys.executable, "-c", HOME_ONLY], capture_output=True, text=True,
-                         env=env, timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    line = next(x for x in out.stdout.splitlines() if x.startswith("HEAVY"))
-    assert line.strip() == "HEAVY", f"imported while showing the home screen: {line}"
+    heavy = loaded_by_home_screen(coach_home, ("sentence_transformers", "torch", "chromadb",
+                                               "langchain_core", "transformers"), idle=True)
+    assert heavy == [], f"imported while showing the home screen: {heavy}"
 
 
 class GatedEmbedder:

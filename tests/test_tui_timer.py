@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 from textual.widgets import Static
 from tui_support import opened, wait_for
@@ -27,6 +30,19 @@ def notices(app: CoachApp) -> str:
     return "\n".join(f"{n.title}: {n.message}" for n in app._notifications)
 
 
+@asynccontextmanager
+async def mock_interview(services: Services) -> AsyncIterator[tuple[Any, ...]]:
+    """A mock interview on a hand-moved clock, at its first question: (clock, app, pilot,
+    screen, interview, first turn)."""
+    clock = Clock()
+    app = CoachApp(services, config=MOCK, clock=clock, warm_up=False)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await opened(pilot, app)
+        iv = screen.iv
+        assert iv is not None and iv.turn is not None
+        yield clock, app, pilot, screen, iv, iv.turn
+
+
 def limit_seconds(services: Services) -> float:
     return services.settings.interview.mock_minutes_per_question * 60.0
 
@@ -35,13 +51,7 @@ def test_time_up_submits_the_draft_as_the_answer(services: Services) -> None:
     draft = "Cross-validation averages the score over folds"
 
     async def run() -> None:
-        clock = Clock()
-        app = CoachApp(services, config=MOCK, clock=clock, warm_up=False)
-        async with app.run_test(size=(100, 32)) as pilot:
-            screen = await opened(pilot, app)
-            iv = screen.iv
-            assert iv is not None and iv.turn is not None
-            first = iv.turn
+        async with mock_interview(services) as (clock, app, pilot, screen, iv, first):
             screen.editor.focus()
             await pilot.press(*draft)
             clock.now = limit_seconds(services) - 30
@@ -67,13 +77,7 @@ def test_time_up_submits_the_draft_as_the_answer(services: Services) -> None:
 
 def test_time_up_with_nothing_written_skips_the_question(services: Services) -> None:
     async def run() -> None:
-        clock = Clock()
-        app = CoachApp(services, config=MOCK, clock=clock, warm_up=False)
-        async with app.run_test(size=(100, 32)) as pilot:
-            screen = await opened(pilot, app)
-            iv = screen.iv
-            assert iv is not None and iv.turn is not None
-            first = iv.turn
+        async with mock_interview(services) as (clock, app, pilot, screen, iv, first):
             clock.now = limit_seconds(services) + 0.5
             await wait_for(pilot, lambda: first.state == "graded" and not screen.busy, 30)
             assert first.skipped and not first.answer and first.score is None
@@ -88,13 +92,7 @@ def test_time_up_behind_a_dialog_waits_for_the_dialog_to_close(services: Service
     draft = "A validation set estimates how the model generalises"
 
     async def run() -> None:
-        clock = Clock()
-        app = CoachApp(services, config=MOCK, clock=clock, warm_up=False)
-        async with app.run_test(size=(100, 32)) as pilot:
-            screen = await opened(pilot, app)
-            iv = screen.iv
-            assert iv is not None and iv.turn is not None
-            first = iv.turn
+        async with mock_interview(services) as (clock, app, pilot, screen, _iv, first):
             screen.editor.focus()
             await pilot.press(*draft)
             await pilot.press("ctrl+g")  # "End the interview now?"

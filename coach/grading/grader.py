@@ -17,7 +17,7 @@ How a score is made (technical and system-design questions):
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 
@@ -77,9 +77,11 @@ class Grader:
 
     def __init__(self, embedder: Embedder, calibration: Calibration | None = None,
                  *, run_code: bool = True, code_timeout: float = 5.0,
-                 behavioral_contrast: Sequence[Rubric] | None = None) -> None:
-        """behavioral_contrast: the behavioral questions a story's fit is compared with
-        (default: the bank's, loaded on the first behavioral grade)."""
+                 behavioral_contrast: Sequence[Rubric] | Callable[[], Sequence[Rubric]]
+                 | None = None) -> None:
+        """behavioral_contrast: the behavioral questions a story's fit is compared with, or
+        a function giving them on the first behavioral grade (default: the bank's, loaded
+        from the knowledge folder)."""
         self.embedder = embedder
         self.story_relevance = StoryRelevance(
             embedder, behavioral_contrast if behavioral_contrast is not None

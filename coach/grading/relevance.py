@@ -15,12 +15,16 @@ import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from coach.embeddings import Embedder
 from coach.grading.rubric import Rubric
 from coach.grading.text import content_stems
+
+if TYPE_CHECKING:
+    from coach.knowledge.loader import KnowledgeBase
 
 STAR_PARTS = ("situation", "task", "action", "result")
 # Fewer other questions than this and a z-score means little: the check is skipped.
@@ -126,14 +130,19 @@ def bank_behavioral_rubrics() -> list[Rubric]:
     Loaded once per folder under a lock: graders in parallel eval threads share it, and
     loading the bank from two threads at once crashes the YAML/pydantic compile step.
     """
-    from coach.grading.rubric import rubric_for
     from coach.knowledge.loader import load_knowledge
     from coach.paths import knowledge_dir
 
     root = knowledge_dir()
     with _BANK_LOCK:
         if str(root) not in _BANK:
-            kb = load_knowledge(root)
-            _BANK[str(root)] = [rubric_for(bq.question) for _, bq in sorted(kb.questions.items())
-                                if bq.kind == "behavioral"]
+            _BANK[str(root)] = behavioral_rubrics(load_knowledge(root))
         return list(_BANK[str(root)])
+
+
+def behavioral_rubrics(kb: KnowledgeBase) -> list[Rubric]:
+    """The behavioral questions of a loaded knowledge base, as rubrics, in id order."""
+    from coach.grading.rubric import rubric_for
+
+    return [rubric_for(bq.question) for _, bq in sorted(kb.questions.items())
+            if bq.kind == "behavioral"]
