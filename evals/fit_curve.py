@@ -89,49 +89,72 @@ def fit_curve() -> None:
 
 
 MIN_CLAIM_GRID = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
-MISCONCEPTION_MARGIN = 0.1
+MARGIN_GRID = (0.1, 0.2, 0.3, 0.4)
 SOUND_LABELS = ("excellent", "good", "partial")
 
 
 def fit_misconception_rule(rows: list[Any]) -> None:
     """Choose how clearly a misconception must be stated before it is reported.
 
-    The loosest claim cut-off (so the most misconceptions are caught) at which no training
-    answer the raters labelled excellent, good or partial (none of which holds a
-    misconception) is flagged; the claim must also read clearer than its correction by
-    MISCONCEPTION_MARGIN. Train Pearson and the recall on training answers labelled
-    'misconception' are printed for each cut-off.
+    A claim is reported when its coverage reaches `min_claim` and beats its correction's by
+    `margin`. Sound texts: training answers the raters labelled excellent, good or partial
+    (none holds a misconception) and the bank's model answers of training-split questions,
+    which often raise a misconception only to refute it. The rule flags no sound graded
+    answer and, among those, maximises misconception answers caught minus model answers
+    flagged; ties go to the stricter rule (higher cut-off, then wider margin).
     """
     from coach.embeddings import shared_embedder
-    from coach.evals.metrics import pearson
     from coach.grading.features import CALIBRATION_FILE, Calibration
     from coach.grading.grader import Grader
+    from coach.grading.rubric import Rubric, rubric_for
+    from coach.grading.text import has_negation
+    from coach.knowledge.loader import load_knowledge
+    from coach.paths import knowledge_dir
 
     data = json.loads(CALIBRATION_FILE.read_text())
     grader = Grader(shared_embedder(), Calibration(data), run_code=False)
-    gold = [r.score / r.max_score * 5 for r in rows]
-    chosen: tuple[float, float, int] | None = None
+
+    def claims(rubric: Rubric, text: str) -> list[tuple[float, float]]:
+        """(claim coverage, correction coverage) of every misconception the negation check
+        lets through, as Grader._misconceptions computes them."""
+        ans = grader._prepare(text, rubric, "answer", [])
+        out = []
+        for m in rubric.misconceptions:
+            p_claim, quote = grader._cover(ans, [m.claim], rubric, anchors=1)
+            if quote is None or has_negation(quote.text) != has_negation(m.claim):
+                continue
+            out.append((p_claim, grader._cover(ans, [m.correction], rubric, anchors=1)[0]))
+        return out
+
+    kb = load_knowledge(knowledge_dir())
+    sound = [claims(r.rubric, r.answer) for r in rows if r.label in SOUND_LABELS]
+    wrong = [claims(r.rubric, r.answer) for r in rows if r.label == "misconception"]
+    model = [claims(rubric_for(bq.question), bq.question.model_answer)
+             for bq in sorted(kb.questions.values(), key=lambda bq: bq.id)
+             if bq.kind in ("technical", "system_design") and bq.question.misconceptions
+             and split_of(bq.id) == "train"]
+
+    def flagged(texts: list[list[tuple[float, float]]], min_claim: float, margin: float) -> int:
+        return sum(any(c >= min_claim and c > f + margin for c, f in t) for t in texts)
+
+    best: tuple[int, float, float, int, int] | None = None
     for min_claim in sorted(MIN_CLAIM_GRID, reverse=True):
-        grader.calibration.data["misconception"] = {"min_claim": min_claim,
-                                                    "margin": MISCONCEPTION_MARGIN}
-        grades = [grader.grade(row.rubric, row.answer) for row in rows]
-        false_hits = sum(1 for row, g in zip(rows, grades, strict=True)
-                         if row.label in SOUND_LABELS and g.misconceptions)
-        caught = sum(1 for row, g in zip(rows, grades, strict=True)
-                     if row.label == "misconception" and g.misconceptions)
-        held = sum(1 for row in rows if row.label == "misconception")
-        r = pearson([g.score for g in grades], gold)
-        print(f"  min_claim={min_claim}: sound answers flagged {false_hits}, misconception "
-              f"answers caught {caught}/{held}, train Pearson (approach only) {r:.4f}")
-        if false_hits:
-            break
-        chosen = (min_claim, r, caught)
-    assert chosen is not None, "even the strictest cut-off flags a sound training answer"
+        for margin in sorted(MARGIN_GRID, reverse=True):
+            false_hits = flagged(sound, min_claim, margin)
+            caught, alarms = flagged(wrong, min_claim, margin), flagged(model, min_claim, margin)
+            print(f"  min_claim={min_claim} margin={margin}: sound answers flagged {false_hits}, "
+                  f"model answers flagged {alarms}/{len(model)}, misconception answers caught "
+                  f"{caught}/{len(wrong)}")
+            if not false_hits and (best is None or caught - alarms > best[0]):
+                best = (caught - alarms, min_claim, margin, caught, alarms)
+    assert best is not None, "every rule flags a sound training answer"
+    _, min_claim, margin, caught, alarms = best
     data["misconception"] = {
-        "min_claim": chosen[0], "margin": MISCONCEPTION_MARGIN,
-        "fitted_on": f"{OWN_TRAIN.name} ({len(rows)} rows): loosest cut-off flagging no "
-                     f"answer labelled {'/'.join(SOUND_LABELS)}; catches {chosen[2]} "
-                     "misconception answers"}
+        "min_claim": min_claim, "margin": margin,
+        "fitted_on": f"{OWN_TRAIN.name} ({len(rows)} rows) and {len(model)} bank model answers "
+                     "of training-split questions: no answer labelled "
+                     f"{'/'.join(SOUND_LABELS)} flagged; catches {caught} of {len(wrong)} "
+                     f"misconception answers, flags {alarms} model answers"}
     CALIBRATION_FILE.write_text(json.dumps(data, indent=1) + "\n")
     print(f"misconception rule: {data['misconception']}")
 

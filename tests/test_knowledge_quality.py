@@ -62,14 +62,6 @@ KEY_POINT_IN_ANSWER = 0.35
 
 STRONG = 4.0
 
-# The offline grader scores these model answers below 4.0 although they state the key points
-# (read case by case). These are open grader limitations, reported in the grader issue; a test
-# fails as soon as the grader scores one of them strong, so the list can only shrink.
-_BORDERLINE = "states every point; one or two sit just under the 0.5 coverage cut"
-KNOWN_GRADER_MISSES: dict[str, str] = dict.fromkeys(
-    ("explaining-to-stakeholders-1", "streaming-pipelines-4", "system-design-framework-2"),
-    _BORDERLINE)
-UNTRIAGED_LOW_GRADES: frozenset[str] = frozenset()
 
 _NUMBER_WORDS = (r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
                  r"thirty|forty|fifty|sixty|hundred|thousand|million|half|double|doubled|"
@@ -278,10 +270,9 @@ def _grades(questions, grader, kind: str) -> dict[str, Grade]:  # type: ignore[n
 def test_model_answers_grade_strong(questions, grader, kind: str) -> None:  # type: ignore[no-untyped-def]
     grades = _grades(questions, grader, kind)
     assert grades
-    excused = KNOWN_GRADER_MISSES.keys() | UNTRIAGED_LOW_GRADES
-    low = {qid: g.score for qid, g in grades.items() if g.score < STRONG and qid not in excused}
+    low = {qid: g.score for qid, g in grades.items() if g.score < STRONG}
     assert low == {}
-    assert all(g.level == "strong" for qid, g in grades.items() if qid not in excused)
+    assert all(g.level == "strong" for g in grades.values())
 
 
 def test_coding_model_answers_pass_and_grade_strong(questions, grader) -> None:  # type: ignore[no-untyped-def]
@@ -290,17 +281,5 @@ def test_coding_model_answers_pass_and_grade_strong(questions, grader) -> None: 
     failing = {qid: (g.code.passed, g.code.total, g.code.error) for qid, g in grades.items()
                if g.code is None or not g.code.total or g.code.passed < g.code.total}
     assert failing == {}
-    low = {qid: g.score for qid, g in grades.items()
-           if g.score < STRONG and qid not in KNOWN_GRADER_MISSES}
+    low = {qid: g.score for qid, g in grades.items() if g.score < STRONG}
     assert low == {}
-
-
-def test_known_grader_misses_name_real_questions_that_still_miss(questions, grader) -> None:  # type: ignore[no-untyped-def]
-    """An entry is removed once the grader scores that answer strong."""
-    by_id = {q.id: q for q in questions}
-    listed = KNOWN_GRADER_MISSES.keys() | UNTRIAGED_LOW_GRADES
-    assert listed <= set(by_id)
-    assert not KNOWN_GRADER_MISSES.keys() & UNTRIAGED_LOW_GRADES
-    fixed = [qid for qid in sorted(listed)
-             if grader.grade(rubric_for(by_id[qid]), by_id[qid].model_answer).score >= STRONG]
-    assert fixed == []

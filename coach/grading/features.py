@@ -36,6 +36,7 @@ FEATURES = (
 )
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 MAX_UNITS = 48
+ANCHORS = 3
 
 
 @dataclass
@@ -87,6 +88,21 @@ class Calibration:
         return float(np.interp(fraction, xs, ys))
 
 
+def _anchors(prep: Prepared, sims: np.ndarray, ref_stems: set[str], count: int) -> list[int]:
+    """Units a reference's evidence window may be centred on: the `count` units most similar
+    to it and, with more than one, the unit sharing most of its words. A point stated across
+    a paragraph often peaks in a sentence next to a merely related one, so one anchor is not
+    enough for key points."""
+    order = [int(i) for i in np.argsort(-sims, kind="stable")[:count]]
+    if count == 1:
+        return order
+    overlap = [len(ref_stems & set(st)) for st in prep.stems]
+    lexical = int(np.argmax(overlap))
+    if overlap[lexical] and lexical not in order:
+        order.append(lexical)
+    return order
+
+
 class FeatureExtractor:
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
@@ -119,17 +135,18 @@ class FeatureExtractor:
         return Prepared(answer, units, vectors[: len(units)], stems, novel, truncated, q_stems)
 
     def coverage(self, prep: Prepared, refs: list[str], question: str,
-                 calibration: Calibration) -> Coverage | None:
+                 calibration: Calibration, *, anchors: int = ANCHORS) -> Coverage | None:
         """The best window of up to three units for the references, and its probability."""
-        found = self.best_features(prep, refs, question)
+        found = self.best_features(prep, refs, question, anchors=anchors)
         if found is None:
             return None
         feats, lo, hi = found
         return Coverage(calibration.probability(np.array(feats)), tuple(feats), lo, hi)
 
-    def best_features(self, prep: Prepared, refs: list[str],
-                      question: str) -> tuple[list[float], int, int] | None:
-        """Features of the best-matching window over all references (chosen without labels)."""
+    def best_features(self, prep: Prepared, refs: list[str], question: str, *,
+                      anchors: int = ANCHORS) -> tuple[list[float], int, int] | None:
+        """Features of the best-matching window over all references (chosen without labels),
+        searched around the `anchors` units most similar to each reference."""
         if not prep.units:
             return None
         ref_vecs = self.embedder.encode(refs)
@@ -139,19 +156,23 @@ class FeatureExtractor:
             rvec = ref_vecs[r]
             ref_stems = content_stems(ref)
             sims = prep.vectors @ rvec
-            i = int(np.argmax(sims))
-            lo, hi = self._window(prep, rvec, i, set(ref_stems))
+            lo, hi = self._window(prep, rvec, _anchors(prep, sims, set(ref_stems), anchors),
+                                  set(ref_stems))
             feats = self._features(prep, lo, hi, rvec, ref, ref_stems, qvec, sims)
             if best is None or feats[0] + feats[2] > best[0][0] + best[0][2]:
                 best = (feats, lo, hi)
         return best
 
-    def _window(self, prep: Prepared, rvec: np.ndarray, i: int,
+    def _window(self, prep: Prepared, rvec: np.ndarray, anchors: list[int],
                 ref_stems: set[str]) -> tuple[int, int]:
+        """The window of 1-3 units around one of the anchors that best matches the reference
+        (window similarity plus the share of the reference's words it contains)."""
         n = len(prep.units)
-        best = (i, i)
+        best = (anchors[0], anchors[0])
         best_val = -1e9
-        for lo, hi in ((i, i), (i - 1, i), (i, i + 1), (i - 1, i + 1), (i - 2, i), (i, i + 2)):
+        spans = {(i + a, i + b) for i in anchors
+                 for a, b in ((0, 0), (-1, 0), (0, 1), (-1, 1), (-2, 0), (0, 2))}
+        for lo, hi in sorted(spans):
             if lo < 0 or hi >= n:
                 continue
             vec = prep.vectors[lo: hi + 1].mean(axis=0)

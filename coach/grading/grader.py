@@ -3,7 +3,8 @@
 How a score is made (technical and system-design questions):
   1. The answer is split into sentences (long ones into clauses); sentences that instruct the
      grader are removed and flagged, so they can never earn credit.
-  2. For each key point, the best window of 1-3 consecutive units is found and described by
+  2. For each key point, the best window of 1-3 consecutive units around one of its anchors
+     (the units most similar to it, and the one sharing most of its words) is found and described by
      coverage features (sentence similarity, question-demoted word overlap, soft word
      alignment, ...); a logistic model fitted on training data only turns them into the
      probability that the point is stated. That window is the quoted evidence. A compound
@@ -25,7 +26,7 @@ import numpy as np
 
 from coach.embeddings import Embedder
 from coach.grading import signals
-from coach.grading.features import Calibration, FeatureExtractor, Prepared
+from coach.grading.features import ANCHORS, Calibration, FeatureExtractor, Prepared
 from coach.grading.models import (
     CodeResult,
     Grade,
@@ -197,10 +198,12 @@ class Grader:
         prep = self.fx.prepare(text, rubric.prompt, units=kept, truncated=truncated)
         return _Answer(text, kept, prep, source)
 
-    def _cover(self, ans: _Answer, refs: list[str], rubric: Rubric) -> tuple[float, Quote | None]:
+    def _cover(self, ans: _Answer, refs: list[str], rubric: Rubric, *,
+               anchors: int = ANCHORS) -> tuple[float, Quote | None]:
         if ans.prepared is None:
             return 0.0, None
-        cov = self.fx.coverage(ans.prepared, refs, rubric.prompt, self.calibration)
+        cov = self.fx.coverage(ans.prepared, refs, rubric.prompt, self.calibration,
+                               anchors=anchors)
         if cov is None:
             return 0.0, None
         lo, hi = ans.units[cov.start_unit], ans.units[cov.end_unit]
@@ -263,10 +266,12 @@ class Grader:
         hits = []
         for m in rubric.misconceptions:
             for ans in answers:
-                p_claim, quote = self._cover(ans, [m.claim], rubric)
+                # One anchor: a misconception is a claim made in a sentence or two, and
+                # widening the search gathers words from sentences that do not make it.
+                p_claim, quote = self._cover(ans, [m.claim], rubric, anchors=1)
                 if p_claim < min_claim or quote is None:
                     continue
-                p_fix, _ = self._cover(ans, [m.correction], rubric)
+                p_fix, _ = self._cover(ans, [m.correction], rubric, anchors=1)
                 if has_negation(quote.text) != has_negation(m.claim):
                     continue
                 if p_claim > p_fix + margin:
