@@ -15,7 +15,8 @@ from coach.services import Services
 from coach.tui.app import CoachApp
 from coach.tui.widgets.transcript import Transcript
 
-MOCK = SessionConfig(seed=3, questions=2, tracks=["fundamentals"], mode="mock", followups=0)
+# Follow-ups are on, as in a real mock: once the time is up none may be asked.
+MOCK = SessionConfig(seed=3, questions=2, tracks=["fundamentals"], mode="mock", followups=2)
 
 
 class Clock:
@@ -62,6 +63,8 @@ def test_time_up_submits_the_draft_as_the_answer(services: Services) -> None:
             clock.now = limit_seconds(services) + 0.5  # the next tick finds the time up
             await wait_for(pilot, lambda: first.state == "graded" and not screen.busy, 30)
             assert first.answer == draft and not first.skipped and first.score is not None
+            assert first.followups == [], "time is up: the interviewer moves on"
+            assert first.grade is not None and first.grade["missed"], "a follow-up was due"
             said = screen.query_one(Transcript).messages()
             assert [m.text for m in said if m.role == "you"] == [draft]
             assert "Time is up: Your answer was submitted" in notices(app)

@@ -269,8 +269,11 @@ class Interview:
         self.repo.save_turn(turn)
         return text
 
-    def submit(self, answer: str) -> Step:
-        """Record an answer to the question or to the pending follow-up, then grade."""
+    def submit(self, answer: str, *, final: bool = False) -> Step:
+        """Record an answer to the question or to the pending follow-up, then grade.
+
+        final: no follow-up comes after this answer (a mock interview's time ran out).
+        """
         turn, q = self._require_turn()
         if turn.state not in (State.ASKING, State.FOLLOWING_UP):
             raise CoachError("there is no open question — ask for the next one first")
@@ -282,15 +285,16 @@ class Interview:
             turn.followups[-1]["answer"] = answer
         turn.state = State.ANSWERED
         self.repo.save_turn(turn)  # the answer is safe before grading starts
-        return self._after_answer(turn, q)
+        return self._after_answer(turn, q, followups=not final)
 
-    def _after_answer(self, turn: TurnRecord, q: BankQuestion) -> Step:
+    def _after_answer(self, turn: TurnRecord, q: BankQuestion, *,
+                      followups: bool = True) -> Step:
         grade = self._grade(turn, q)
         turn.grade = grade.model_dump(mode="json")
         turn.score = grade.score
         asked = {f["target"] for f in turn.followups}
         followup = None
-        if len(turn.followups) < self.config.followups:
+        if followups and len(turn.followups) < self.config.followups:
             followup = choose_followup(q.question, grade, asked)
         streamed, fallback = False, ""
         if followup is not None and self.services.chat is not None:

@@ -126,10 +126,11 @@ class InterviewScreen(CoachScreen[None]):
         try:
             text = ""
             steps: list[Step] = []
-            if action == "submit" and iv.turn is not None and iv.turn.state == "answered":
+            if action.startswith("submit") and iv.turn is not None and \
+                    iv.turn.state == "answered":
                 steps.append(iv.next())  # the saved answer was never graded: grade it now
-            elif action == "submit":
-                steps.append(iv.submit(answer))
+            elif action in ("submit", "submit-final"):
+                steps.append(iv.submit(answer, final=action == "submit-final"))
             elif action == "skip":
                 steps.append(iv.skip())
             elif action == "hint":
@@ -153,11 +154,12 @@ class InterviewScreen(CoachScreen[None]):
                         timeout=15)
             self.app.pop_screen()
             return
-        if message.action == "submit":
+        if message.action.startswith("submit"):
             await self._drop_pending_answer()
         self.notify(f"{message.error}\nYour answer is saved and still in the editor; "
                     "press ctrl+s to try again.",
-                    title=f"{message.action.title()} failed", severity="error", timeout=15)
+                    title=f"{message.action.split('-')[0].title()} failed", severity="error",
+                    timeout=15)
 
     async def on_engine_done(self, message: EngineDone) -> None:
         self.iv = message.interview
@@ -175,7 +177,7 @@ class InterviewScreen(CoachScreen[None]):
         elif message.action == "hint":
             await transcript.add("interviewer", message.text)
             return
-        elif message.action == "submit":
+        elif message.action.startswith("submit"):
             editor.text = ""
             self._dirty = False
             self.pending_answer = ""
@@ -347,7 +349,8 @@ class InterviewScreen(CoachScreen[None]):
             return
         await self._send(answer)
 
-    async def _send(self, answer: str) -> None:
+    async def _send(self, answer: str, *, final: bool = False) -> None:
+        """Send an answer for grading; final: the time is up, so no follow-up comes next."""
         self.flush_draft()
         self.busy = True
         self.pending_answer = answer
@@ -355,7 +358,7 @@ class InterviewScreen(CoachScreen[None]):
         grading = "Grading your answer…" if self.coach.warm_state == "ready" else \
             "Grading your answer (waiting for the model to finish loading)…"
         self.set_status(grading)
-        self.run_engine("submit", answer)
+        self.run_engine("submit-final" if final else "submit", answer)
 
     # -- the mock interview's clock ---------------------------------------------------------
 
@@ -379,9 +382,9 @@ class InterviewScreen(CoachScreen[None]):
             return  # an answer is already on its way, or the session is ending
         answer = self.editor.text
         if answer.strip():
-            self.notify("Your answer was submitted as it stands.", title="Time is up",
-                        severity="warning", timeout=6)
-            await self._send(answer)
+            self.notify("Your answer was submitted as it stands; the interview moves on.",
+                        title="Time is up", severity="warning", timeout=6)
+            await self._send(answer, final=True)
             return
         what = "the follow-up is left unanswered" if iv.turn.state == "following_up" \
             else "the question counts as skipped"
