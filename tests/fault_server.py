@@ -121,12 +121,14 @@ def _handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
                 self._send(200, _completion({"role": "assistant", "content": None,
                                              "tool_calls": [call]}, "tool_calls"))
             elif body.get("stream"):
-                self._stream(behaviour[1], drop=kind == "drop")
+                self._stream(behaviour[1], drop=kind == "drop",
+                             stall=behaviour[2] if kind == "stall" else 0.0)
             else:
                 self._send(200, _completion({"role": "assistant", "content": behaviour[1]},
                                             "stop"))
 
-        def _stream(self, text: str, drop: bool) -> None:
+        def _stream(self, text: str, drop: bool, stall: float = 0.0) -> None:
+            """Stream the text word by word; `stall` seconds of silence halfway through."""
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Connection", "close")
@@ -135,6 +137,8 @@ def _handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
             if drop:
                 pieces = pieces[: max(1, len(pieces) // 2)]
             for i, piece in enumerate(pieces):
+                if stall and i == len(pieces) // 2:
+                    time.sleep(stall)
                 self.wfile.write(_chunk({"content": piece + (" " if i < len(pieces) - 1
                                                              else "")}))
                 self.wfile.flush()

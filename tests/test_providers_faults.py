@@ -78,6 +78,25 @@ def test_a_stream_cut_mid_reply_raises_instead_of_passing_as_complete(
     assert "".join(got).startswith("one two")
 
 
+def test_a_cancel_takes_effect_while_the_server_is_silent(server: FaultServer) -> None:
+    """Ctrl-C while the LLM speaks must not wait for the server's next word."""
+    import threading
+    import time
+
+    silence = 6.0
+    server.script(("stall", "one two three four five six", silence))
+    cancel = threading.Event()
+    got: list[str] = []
+    started = time.monotonic()
+    for piece in chat(server, timeout=30).stream(HELLO, cancel):
+        got.append(piece)
+        if len(got) == 3:  # the server goes silent after this word: the user presses Ctrl-C
+            threading.Timer(0.2, cancel.set).start()
+    waited = time.monotonic() - started
+    assert "".join(got) == "one two three "
+    assert waited < silence / 2, f"the cancel waited {waited:.1f} s for the server"
+
+
 def test_judge_failures_fall_back_to_the_offline_grade_with_the_reason(
         server: FaultServer, grader, kb) -> None:  # type: ignore[no-untyped-def]
     rubric = rubric_for(kb.questions[QID].question)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import queue
 import random
 import threading
 import time
@@ -24,6 +25,54 @@ MAX_BACKOFF = 8.0
 class Message:
     role: Literal["system", "user", "assistant"]
     content: str
+
+
+_END = object()
+CANCEL_POLL = 0.05
+
+
+@dataclass(frozen=True)
+class _Raised:
+    exc: BaseException
+
+
+def _pumped(pieces: Iterator[str], cancel: threading.Event) -> Iterator[str]:
+    """The pieces of a stream, read on a helper thread so that a cancel takes effect at
+    once even while the server is silent. The thread stops by itself at the server's next
+    piece or at the request timeout, and closes the stream."""
+    box: queue.SimpleQueue[object] = queue.SimpleQueue()
+    left = threading.Event()  # the caller stopped reading (cancelled, or had enough)
+
+    def read() -> None:
+        try:
+            for piece in pieces:
+                box.put(piece)
+                if cancel.is_set() or left.is_set():
+                    break
+            close = getattr(pieces, "close", None)
+            if close is not None:
+                close()
+        except BaseException as exc:  # handed to the caller's thread
+            box.put(_Raised(exc))
+        finally:
+            box.put(_END)
+
+    threading.Thread(target=read, name="coach-stream", daemon=True).start()
+    try:
+        while True:
+            try:
+                item = box.get(timeout=CANCEL_POLL)
+            except queue.Empty:
+                if cancel.is_set():
+                    return
+                continue
+            if item is _END:
+                return
+            if isinstance(item, _Raised):
+                raise item.exc
+            yield str(item)
+    finally:
+        left.set()
 
 
 class ChatProvider(ABC):
@@ -76,7 +125,7 @@ class ChatProvider(ABC):
             started = False
             pieces = self._stream_raw(messages)
             try:
-                for piece in pieces:
+                for piece in (pieces if cancel is None else _pumped(pieces, cancel)):
                     if cancel is not None and cancel.is_set():
                         return
                     if piece:
@@ -90,8 +139,8 @@ class ChatProvider(ABC):
                 attempt += 1
             finally:
                 close = getattr(pieces, "close", None)
-                if close is not None:
-                    close()
+                if cancel is None and close is not None:
+                    close()  # with a cancel, the reading thread closes the stream
 
     def structured(self, messages: Sequence[Message], schema: type[T]) -> T:
         """A validated instance of `schema`; one repair request if the first reply is bad."""
