@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -62,19 +63,22 @@ class Keyboard(io.StringIO):
 
 
 class CtrlCWhileSpeaking(FakeProvider):
-    """Streams its replies; the user presses Ctrl-C after `after` pieces of stream `call`."""
+    """Streams its replies; the user presses Ctrl-C once `after` pieces of stream `call`
+    have reached the screen (the signal is raised on the thread that shows them, as a real
+    Ctrl-C is handled there; the stream itself is read on a helper thread)."""
 
     def __init__(self, replies: Sequence[Reply], after: int, call: int = 1) -> None:
         super().__init__(replies)
         self.after = after
         self.call = call
 
-    def _stream_raw(self, messages: Sequence[Message]) -> Iterator[str]:
+    def stream(self, messages: Sequence[Message],
+               cancel: threading.Event | None = None) -> Iterator[str]:
         streams = sum(c.kind == "stream" for c in self.history) + 1
-        for i, piece in enumerate(super()._stream_raw(messages)):
-            if i == self.after and streams == self.call:
-                signal.raise_signal(signal.SIGINT)
+        for i, piece in enumerate(super().stream(messages, cancel)):
             yield piece
+            if i + 1 == self.after and streams == self.call:
+                signal.raise_signal(signal.SIGINT)
 
 
 def one_question(services: Services) -> Interview:
