@@ -75,6 +75,25 @@ def test_degenerate_answers_get_no_credit(grader: Grader, rubric, answer: str, f
     assert grade.level == "no credit"
 
 
+@pytest.mark.parametrize(("qid", "answer"), [
+    # phrases that carry function words, no sentence anywhere
+    ("missing-data-1", "conditional on other features, depends on observed, deletion unbiased, "
+     "depends on the value itself, bias, not at random, cannot test, unrelated, assumption, "
+     "sensitivity analysis, model-based imputation, Little's test, completely at random"),
+    # a coding question answered with buzzwords and no code
+    ("code-confusion-matrix-2", "no tn, tp over tp plus fp, zero division, string labels, 2tp, "
+     "guard, O(1) memory, pos_label, harmonic mean, one vs rest, one pass, zero_division"),
+])
+def test_a_list_of_rubric_phrases_earns_no_credit(grader: Grader, kb, qid: str,  # type: ignore[no-untyped-def]
+                                                  answer: str) -> None:
+    question = kb.question(qid).question
+    grade = grader.grade(rubric_for(question), answer)
+    assert "keyword-list" in grade.flags and grade.score <= 0.5
+    reference = getattr(question, "reference_solution", "")
+    if reference:  # real code on the same question is never taken for a list
+        assert "keyword-list" not in grader.grade(rubric_for(question), reference).flags
+
+
 def test_copy_of_the_question_earns_nothing(grader: Grader, rubric) -> None:  # type: ignore[no-untyped-def]
     grade = grader.grade(rubric, rubric.prompt)
     assert grade.score <= 0.5 and "repeats-question" in grade.flags

@@ -297,8 +297,8 @@ class Grader:
         if novelty < 0.15 and q_sim > 0.75:
             flags.append("repeats-question")
             cap = min(cap, 0.5)
-        if rubric.coding is None and (signals.is_keyword_list(main.raw)
-                                      or signals.is_word_salad(main.raw)):
+        if (rubric.coding is None or not signals.has_code(main.raw)) and (
+                signals.is_keyword_list(main.raw) or signals.is_word_salad(main.raw)):
             flags.append("keyword-list")
             cap = min(cap, 0.5)
         topic_refs = [rubric.prompt, rubric.model_answer] if rubric.model_answer else [

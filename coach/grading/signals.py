@@ -117,7 +117,22 @@ def is_keyword_list(answer: str) -> bool:
     stop_share = sum(1 for w in ws if w in STOPWORDS) / len(ws)
     segments = [s for s in re.split(r"[,;\n•|/]+|\s-\s", answer) if s.strip()]
     avg = sum(len(s.split()) for s in segments) / max(1, len(segments))
-    return stop_share < 0.12 and avg <= 4.0 and len(segments) >= 3
+    if stop_share < 0.12 and avg <= 4.0 and len(segments) >= 3:
+        return True
+    # A longer run of short phrases and no sentence at all ("depends on observed, not at
+    # random, cannot test, ...") is a list even when some phrases carry function words.
+    sizes = [len(s.split()) for s in segments]
+    return (len(segments) >= 6 and avg <= 3.0 and max(sizes) <= 5
+            and not _SENTENCE_END.search(answer))
+
+
+_SENTENCE_END = re.compile(r"[.!?](\s|$)")
+_CODE = re.compile(r"```|^\s*(def|class|import|from)\s", re.MULTILINE)
+
+
+def has_code(answer: str) -> bool:
+    """Whether an answer to a coding question contains code at all (fenced or a def)."""
+    return bool(_CODE.search(answer))
 
 
 def injection_units(units: list[Unit]) -> list[int]:
