@@ -57,6 +57,8 @@ def test_scores_order_strong_partial_idk(grader: Grader, rubric) -> None:  # typ
     idk = grader.grade(rubric, "I don't know, sorry.")
     assert strong > partial.score > idk.score
     assert any(k.status != "covered" for k in partial.key_points), "a partial answer has gaps"
+    advice = [line for line in partial.feedback if line.startswith("To strengthen: ")]
+    assert len(advice) == 1 and ".;" not in advice[0] and advice[0].endswith(".")
     assert idk.score == 0.0 and "no-answer" in idk.flags
 
 

@@ -18,7 +18,7 @@ How a score is made (technical and system-design questions):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 
@@ -474,6 +474,11 @@ FLAG_TEXT = {
 }
 
 
+def _listed(texts: Iterable[str]) -> str:
+    """Key points in one line: "A; B; C." rather than "A.; B.; C."."""
+    return "; ".join(t.strip().rstrip(".") for t in texts) + "."
+
+
 def feedback_lines(grade: Grade, rubric: Rubric) -> list[str]:
     """Plain-language feedback built only from the graded facts."""
     lines: list[str] = []
@@ -482,11 +487,11 @@ def feedback_lines(grade: Grade, rubric: Rubric) -> list[str]:
             lines.append(FLAG_TEXT[flag])
     covered = [k for k in grade.key_points if k.status == "covered"]
     if covered:
-        lines.append("Covered: " + "; ".join(k.text for k in covered[:4]))
+        lines.append("Covered: " + _listed(k.text for k in covered[:4]))
     missed = sorted((k for k in grade.key_points if k.status != "covered"),
                     key=lambda k: -k.weight)
     if missed:
-        lines.append("To strengthen: " + "; ".join(k.text for k in missed[:3]))
+        lines.append("To strengthen: " + _listed(k.text for k in missed[:3]))
     for m in grade.misconceptions:
         lines.append(f"Misconception: “{m.evidence.text[:120]}” — {m.correction}")
     if grade.code is not None:
