@@ -184,3 +184,23 @@ def test_resume_grades_an_answer_saved_just_before_a_crash(services: Services) -
     assert step.grade is not None
     stored = services.repo.session(iv.id).turns[0]
     assert stored.state == "graded" and stored.answer == turn.answer and stored.grade
+
+
+def test_ending_during_a_follow_up_shows_that_question_s_grade_in_line_mode(
+        services: Services) -> None:
+    import io
+
+    from coach.cli.practice import run_line_mode
+
+    iv = Interview.start(services, SessionConfig(question_ids=["bias-variance-tradeoff-1"],
+                                                 questions=1, followups=2))
+    out = io.StringIO()
+    partial = ("Bias is when the model is too simple and variance is when it is too complex "
+               "and overfits the training data.")
+    run_line_mode(iv, io.StringIO(f"{partial}\n.\n/end\n"), out)
+    text = out.getvalue()
+    turn = services.repo.session(iv.id).turns[0]
+    assert turn.followups and turn.followups[0]["answer"] is None  # ended at the follow-up
+    assert turn.state == State.GRADED and turn.score is not None
+    assert f"Score: {turn.score:.1f}/5" in text
+    assert text.index(f"Score: {turn.score:.1f}/5") < text.index("— Session summary —")
