@@ -56,6 +56,52 @@ def test_interviewer_line_streams_from_a_streaming_provider(
     fake.repo.db.close()
 
 
+def test_escape_stops_a_slow_llm_interviewer_and_shows_the_question_as_written(
+        services: Services, kb, embedder, grader) -> None:  # type: ignore[no-untyped-def]
+    import time
+    from collections.abc import Iterator, Sequence
+
+    from coach.providers.base import Message
+    from coach.providers.fake import FakeProvider
+
+    class Slow(FakeProvider):
+        def _stream_raw(self, messages: Sequence[Message]) -> Iterator[str]:
+            for piece in super()._stream_raw(messages):
+                time.sleep(0.2)  # a small local model, a word at a time
+                yield piece
+
+    first = Interview.start(services, CONFIG).next().question
+    assert first is not None
+    template = Interview.template_text(first, 0)
+    paths = resolve_paths()
+    svc = build_services(load_settings(paths, provider="fake"), paths)
+    for name, value in (("kb", kb), ("embedder", embedder), ("grader", grader)):
+        svc.set(name, value)
+    slow = Slow([" ".join(["Let me set the scene properly before we begin."] * 8)])
+    svc.set("chat", slow)
+
+    async def run() -> None:
+        app = CoachApp(svc, config=CONFIG, clock=lambda: 0.0, warm_up=False)
+        async with app.run_test(size=(100, 32)) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
+            screen = app.screen
+            assert isinstance(screen, InterviewScreen)
+            await wait_for(pilot, lambda: screen.streamed_chunks >= 2)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: screen.iv is not None and not screen.busy)
+            said = [m.text for m in screen.query_one(Transcript).messages()
+                    if m.role == "interviewer"]
+            assert said == [template]
+            assert "Stopped the interviewer" in notices(app)
+            assert screen.streamed_chunks < 40, "it stopped part-way"
+            await pilot.press("escape")  # nothing is speaking now: no second stop
+            await pilot.pause()
+            assert app.screen is screen and notices(app).count("Stopped the interviewer") == 1
+
+    asyncio.run(run())
+    svc.repo.db.close()
+
+
 def test_keys_can_be_rebound_by_binding_id(coach_home: Path, kb, embedder, grader) -> None:  # type: ignore[no-untyped-def]
     paths = resolve_paths()
     svc = build_services(load_settings(paths, keys={"submit": "ctrl+y", "nonsense": "x"}),

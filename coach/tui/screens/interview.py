@@ -42,6 +42,9 @@ class InterviewScreen(CoachScreen[None]):
                 tooltip="Read the note behind this question (practice mode)"),
         Binding("ctrl+g", "end", "End", id="end", priority=True,
                 tooltip="End the interview and see the report"),
+        Binding("escape", "stop_speaking", "Stop", id="stop_speaking", priority=True,
+                tooltip="While an LLM interviewer is speaking: stop it and show the question "
+                        "as written"),
     ]
 
     def __init__(self, config: SessionConfig | None = None, resume: str | None = None) -> None:
@@ -88,8 +91,22 @@ class InterviewScreen(CoachScreen[None]):
                 iv.cancel.set()  # stop a provider that is still streaming
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop_speaking":  # only while an LLM interviewer is speaking
+            return self._speaking() is not None
         # Hidden from the footer in mock interviews, which allow neither.
         return not (action in ("hint", "related_notes") and self.mode == "mock")
+
+    def _speaking(self) -> Interview | None:
+        iv = self.iv or self.iv_opening
+        return iv if iv is not None and iv.phrasing and not iv.cancel.is_set() else None
+
+    def action_stop_speaking(self) -> None:
+        iv = self._speaking()
+        if iv is not None:
+            iv.cancel.set()  # the engine shows the question as written instead
+            self.notify("Stopped the interviewer; the question is shown as written.",
+                        timeout=4)
+            self.refresh_bindings()
 
     def set_status(self, text: str) -> None:
         self.query_one("#keys-line", Static).update(text or KEYS_LINE)
@@ -123,6 +140,7 @@ class InterviewScreen(CoachScreen[None]):
     def run_engine(self, action: str, answer: str = "") -> None:
         iv = self.iv
         assert iv is not None
+        iv.cancel.clear()  # a stop applies to the line being spoken, not to later ones
         try:
             text = ""
             steps: list[Step] = []
@@ -248,6 +266,7 @@ class InterviewScreen(CoachScreen[None]):
         self.streamed_chunks += 1
         if self._streaming is None:
             self._streaming = await self.query_one(Transcript).add("interviewer", "")
+            self.refresh_bindings()  # "Stop" appears while the interviewer speaks
         await self._streaming.add_chunk(message.chunk)
         self.query_one(Transcript).scroll_end(animate=False)
 
