@@ -6,6 +6,7 @@ import asyncio
 import socket
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from textual.widgets import DataTable, Input, Markdown, OptionList, Select, Static
 from tui_support import wait_for
@@ -29,23 +30,34 @@ def notices(app: CoachApp) -> str:
     return "\n".join(n.message for n in app._notifications)
 
 
+def _llm_services(kb: KnowledgeBase, embedder: Any, grader: Any) -> Services:
+    """Services with the scripted LLM provider, sharing the session's loaded models."""
+    paths = resolve_paths()
+    svc = build_services(load_settings(paths, provider="fake"), paths)
+    for name, value in (("kb", kb), ("embedder", embedder), ("grader", grader)):
+        svc.set(name, value)
+    return svc
+
+
+async def _interview(pilot: Any, app: CoachApp) -> InterviewScreen:
+    await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
+    screen = app.screen
+    assert isinstance(screen, InterviewScreen)
+    return screen
+
+
 def test_interviewer_line_streams_from_a_streaming_provider(
         services: Services, kb, embedder, grader) -> None:  # type: ignore[no-untyped-def]
     first = Interview.start(services, CONFIG).next().question  # same seed, same first question
     assert first is not None
-    paths = resolve_paths()
-    fake = build_services(load_settings(paths, provider="fake"), paths)
-    for name, value in (("kb", kb), ("embedder", embedder), ("grader", grader)):
-        fake.set(name, value)
+    fake = _llm_services(kb, embedder, grader)
     spoken = f"Good to meet you. Here is where I'd like to start: {first.question.prompt}"
     fake.chat.enqueue([spoken])
 
     async def run() -> None:
         app = CoachApp(fake, config=CONFIG, clock=lambda: 0.0, warm_up=False)
         async with app.run_test(size=(100, 32)) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
-            screen = app.screen
-            assert isinstance(screen, InterviewScreen)
+            screen = await _interview(pilot, app)
             await wait_for(pilot, lambda: screen.iv is not None and not screen.busy)
             assert screen.streamed_chunks > 5  # arrived word by word, not in one piece
             said = [m for m in screen.query_one(Transcript).messages()
@@ -73,19 +85,14 @@ def test_escape_stops_a_slow_llm_interviewer_and_shows_the_question_as_written(
     first = Interview.start(services, CONFIG).next().question
     assert first is not None
     template = Interview.template_text(first, 0)
-    paths = resolve_paths()
-    svc = build_services(load_settings(paths, provider="fake"), paths)
-    for name, value in (("kb", kb), ("embedder", embedder), ("grader", grader)):
-        svc.set(name, value)
+    svc = _llm_services(kb, embedder, grader)
     slow = Slow([" ".join(["Let me set the scene properly before we begin."] * 8)])
     svc.set("chat", slow)
 
     async def run() -> None:
         app = CoachApp(svc, config=CONFIG, clock=lambda: 0.0, warm_up=False)
         async with app.run_test(size=(100, 32)) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.screen, InterviewScreen))
-            screen = app.screen
-            assert isinstance(screen, InterviewScreen)
+            screen = await _interview(pilot, app)
             await wait_for(pilot, lambda: screen.streamed_chunks >= 2)
             await pilot.press("escape")
             await wait_for(pilot, lambda: screen.iv is not None and not screen.busy)
