@@ -107,7 +107,6 @@ def fit_misconception_rule(rows: list[Any]) -> None:
     from coach.grading.features import CALIBRATION_FILE, Calibration
     from coach.grading.grader import Grader
     from coach.grading.rubric import Rubric, rubric_for
-    from coach.grading.text import has_negation
     from coach.knowledge.loader import load_knowledge
     from coach.paths import knowledge_dir
 
@@ -115,16 +114,11 @@ def fit_misconception_rule(rows: list[Any]) -> None:
     grader = Grader(shared_embedder(), Calibration(data), run_code=False)
 
     def claims(rubric: Rubric, text: str) -> list[tuple[float, float]]:
-        """(claim coverage, correction coverage) of every misconception the negation check
-        lets through, as Grader._misconceptions computes them."""
+        """(claim coverage, correction coverage) of every misconception the answer may make."""
         ans = grader._prepare(text, rubric, "answer", [])
-        out = []
-        for m in rubric.misconceptions:
-            p_claim, quote = grader._cover(ans, [m.claim], rubric, anchors=1)
-            if quote is None or has_negation(quote.text) != has_negation(m.claim):
-                continue
-            out.append((p_claim, grader._cover(ans, [m.correction], rubric, anchors=1)[0]))
-        return out
+        found = [grader.claim_and_correction(ans, m, rubric, min(MIN_CLAIM_GRID))
+                 for m in rubric.misconceptions]
+        return [(c, f) for c, f, _ in filter(None, found)]
 
     kb = load_knowledge(knowledge_dir())
     sound = [claims(r.rubric, r.answer) for r in rows if r.label in SOUND_LABELS]

@@ -248,17 +248,10 @@ def _converse(iv: Interview, voice: _Voice, stream: TextIO, out: TextIO,
         answer, eof = _read_answer(stream, out, lines)
         lines.clear()
         if answer == "/end" or (eof and not answer.strip()):
-            # Ending during a follow-up closes that question with the grade earned so far:
-            # show it, as it would have been shown had the interview gone on.
-            closing = iv.turn.position if iv.turn is not None and iv.turn.state in (
-                "following_up", "answered") else None
             step = engine(iv.finish)
-            graded = [t for t in iv.record.turns if t.position == closing and t.grade]
-            if graded and not mock:
-                from coach.grading.models import Grade
-
+            if step.grade is not None and not mock:  # the question ending closed
                 say("")
-                for line in grade_lines(Grade.model_validate(graded[0].grade)):
+                for line in grade_lines(step.grade):
                     say(line)
             break
         if answer == "/hint":

@@ -37,7 +37,7 @@ from coach.grading.models import (
     level_for,
 )
 from coach.grading.relevance import StoryFit, StoryRelevance, bank_behavioral_rubrics
-from coach.grading.rubric import Rubric, RubricPoint
+from coach.grading.rubric import Rubric, RubricMisconception, RubricPoint
 from coach.grading.text import Unit, clean, content_stems, has_negation, words
 
 COVERED = 0.5
@@ -266,19 +266,28 @@ class Grader:
         hits = []
         for m in rubric.misconceptions:
             for ans in answers:
-                # One anchor: a misconception is a claim made in a sentence or two, and
-                # widening the search gathers words from sentences that do not make it.
-                p_claim, quote = self._cover(ans, [m.claim], rubric, anchors=1)
-                if p_claim < min_claim or quote is None:
-                    continue
-                p_fix, _ = self._cover(ans, [m.correction], rubric, anchors=1)
-                if has_negation(quote.text) != has_negation(m.claim):
-                    continue
-                if p_claim > p_fix + margin:
+                found = self.claim_and_correction(ans, m, rubric, min_claim)
+                if found is not None and found[0] > found[1] + margin:
                     hits.append(MisconceptionHit(claim=m.claim, correction=m.correction,
-                                                 evidence=quote))
+                                                 evidence=found[2]))
                     break
         return hits
+
+    def claim_and_correction(self, ans: _Answer, m: RubricMisconception, rubric: Rubric,
+                             min_claim: float) -> tuple[float, float, Quote] | None:
+        """How clearly an answer states a misconception's claim and its correction, with the
+        claim's quote; None when the claim is below `min_claim`, unquoted, or negated unlike
+        the claim (then it is not being made). The misconception rule and its fit
+        (evals/fit_curve.py) both read this.
+
+        One anchor: a misconception is a claim made in a sentence or two, and widening the
+        search gathers words from sentences that do not make it.
+        """
+        p_claim, quote = self._cover(ans, [m.claim], rubric, anchors=1)
+        if p_claim < min_claim or quote is None or \
+                has_negation(quote.text) != has_negation(m.claim):
+            return None
+        return p_claim, self._cover(ans, [m.correction], rubric, anchors=1)[0], quote
 
     def _answer_level_flags(self, main: _Answer, rubric: Rubric, flags: list[str],
                             best_p: float) -> float:

@@ -96,13 +96,14 @@ class StoryRelevance:
 
     def fit(self, rubric: Rubric, unit_vectors: np.ndarray, answer: str) -> StoryFit | None:
         """How well the story fits `rubric` compared with the other behavioral questions."""
-        pool = [p for p in self.profiles() if p.question_id != rubric.question_id]
+        profiles = self.profiles()
+        pool = [p for p in profiles if p.question_id != rubric.question_id]
         if len(pool) < MIN_CONTRAST or not len(unit_vectors):
             return None
-        n = len(self.profiles())
-        unseen = math.log(n + 1)
+        unseen = math.log(len(profiles) + 1)
         stems = set(content_stems(answer))
-        candidates = [self._profile(rubric), *pool]
+        own = [p for p in profiles if p.question_id == rubric.question_id]  # built already
+        candidates = [own[0] if own else self._profile(rubric), *pool]
         emb = np.array([float((unit_vectors @ p.vectors.T).max(axis=0).mean())
                         for p in candidates])
         lex = np.array([

@@ -336,6 +336,7 @@ class Interview:
         from coach.interview.summary import session_summary
 
         turn, q = self.turn, self.question
+        closed = None
         if turn is not None and turn.state == State.ASKING:
             # Ending with a question open: it counts as skipped (nothing was submitted).
             turn.skipped = True
@@ -344,14 +345,16 @@ class Interview:
         elif turn is not None and q is not None and turn.state in (State.FOLLOWING_UP,
                                                                     State.ANSWERED):
             # Ending during a follow-up keeps the grade earned so far.
-            grade = self._grade(turn, q)
-            self._close_turn(turn, q, grade)
+            closed = self._close_turn(turn, q, self._grade(turn, q))
         self.record = self.repo.session(self.id)
         summary = session_summary(self.record, self.kb)
         self.repo.update_session(self.id, status="finished", summary=summary,
                                  finished_at=now())
         self.record = self.repo.session(self.id)
-        return Step(say="That's the end of the interview.", finished=True)
+        # The grade of a question closed by ending is returned, to be shown like any other.
+        return Step(say="That's the end of the interview.", finished=True,
+                    grade=closed.grade if closed else None,
+                    graded_turn=closed.graded_turn if closed else None)
 
     # -- internals --------------------------------------------------------------------------
 

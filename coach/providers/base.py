@@ -120,13 +120,13 @@ class ChatProvider(ABC):
         A transient failure before the first piece is retried; after it, the error is
         raised so the caller keeps what was shown and decides what to do.
         """
+        stop = cancel if cancel is not None else threading.Event()
         attempt = 0
         while True:
             started = False
-            pieces = self._stream_raw(messages)
-            try:
-                for piece in (pieces if cancel is None else _pumped(pieces, cancel)):
-                    if cancel is not None and cancel.is_set():
+            try:  # the reading thread closes the stream however reading ends
+                for piece in _pumped(self._stream_raw(messages), stop):
+                    if stop.is_set():
                         return
                     if piece:
                         started = True
@@ -137,10 +137,6 @@ class ChatProvider(ABC):
                     raise
                 self._sleep(attempt, exc)
                 attempt += 1
-            finally:
-                close = getattr(pieces, "close", None)
-                if cancel is None and close is not None:
-                    close()  # with a cancel, the reading thread closes the stream
 
     def structured(self, messages: Sequence[Message], schema: type[T]) -> T:
         """A validated instance of `schema`; one repair request if the first reply is bad."""

@@ -137,18 +137,18 @@ class InterviewScreen(CoachScreen[None]):
         self.post_message(EngineDone("open", iv, [step], text=draft))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="engine")
-    def run_engine(self, action: str, answer: str = "") -> None:
+    def run_engine(self, action: str, answer: str = "", *, final: bool = False) -> None:
+        """final (submit): the time is up, so no follow-up comes after this answer."""
         iv = self.iv
         assert iv is not None
         iv.cancel.clear()  # a stop applies to the line being spoken, not to later ones
         try:
             text = ""
             steps: list[Step] = []
-            if action.startswith("submit") and iv.turn is not None and \
-                    iv.turn.state == "answered":
+            if action == "submit" and iv.turn is not None and iv.turn.state == "answered":
                 steps.append(iv.next())  # the saved answer was never graded: grade it now
-            elif action in ("submit", "submit-final"):
-                steps.append(iv.submit(answer, final=action == "submit-final"))
+            elif action == "submit":
+                steps.append(iv.submit(answer, final=final))
             elif action == "skip":
                 steps.append(iv.skip())
             elif action == "hint":
@@ -172,12 +172,11 @@ class InterviewScreen(CoachScreen[None]):
                         timeout=15)
             self.app.pop_screen()
             return
-        if message.action.startswith("submit"):
+        if message.action == "submit":
             await self._drop_pending_answer()
         self.notify(f"{message.error}\nYour answer is saved and still in the editor; "
                     "press ctrl+s to try again.",
-                    title=f"{message.action.split('-')[0].title()} failed", severity="error",
-                    timeout=15)
+                    title=f"{message.action.title()} failed", severity="error", timeout=15)
 
     async def on_engine_done(self, message: EngineDone) -> None:
         self.iv = message.interview
@@ -195,7 +194,7 @@ class InterviewScreen(CoachScreen[None]):
         elif message.action == "hint":
             await transcript.add("interviewer", message.text)
             return
-        elif message.action.startswith("submit"):
+        elif message.action == "submit":
             editor.text = ""
             self._dirty = False
             self.pending_answer = ""
@@ -377,7 +376,7 @@ class InterviewScreen(CoachScreen[None]):
         grading = "Grading your answer…" if self.coach.warm_state == "ready" else \
             "Grading your answer (waiting for the model to finish loading)…"
         self.set_status(grading)
-        self.run_engine("submit-final" if final else "submit", answer)
+        self.run_engine("submit", answer, final=final)
 
     # -- the mock interview's clock ---------------------------------------------------------
 
