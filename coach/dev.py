@@ -60,7 +60,7 @@ def setup(dev: bool = True) -> None:
     if any((VENV / name).exists() for name in wanted):
         return
     target = ".[dev]" if dev else "."
-    pins = ["-c", CONSTRAINTS] if CONSTRAINTS.exists() else []
+    pins: list[str | Path] = ["-c", CONSTRAINTS] if CONSTRAINTS.exists() else []
     print(("Installing the coach and its test tools" if dev else "Installing the coach") +
           " into .venv (the first time takes a few minutes, most of it torch"
           + (" and compiling llama.cpp" if dev else "") + ")...", flush=True)
