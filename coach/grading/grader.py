@@ -115,6 +115,13 @@ class Grader:
         unique = {id(r): r for r, _ in pairs}
         self.warm(list(unique.values()), [a for _, a in pairs])
 
+    def reuse_code(self, question_id: str, answer: str, result: CodeResult) -> None:
+        """A coding run recorded earlier for this answer: the next grade of it uses `result`
+        instead of running the code again (a resumed session never re-runs code)."""
+        done: Future[CodeResult] = Future()
+        done.set_result(result)
+        self._code_runs[(question_id, answer[:MAX_CHARS])] = done
+
     def warm(self, rubrics: Sequence[Rubric], answers: Sequence[str] = ()) -> None:
         """Embed every text a batch of grades will need in one call (batch throughput)."""
         texts: list[str] = []
@@ -350,6 +357,8 @@ class Grader:
                     flags.append("code-failed-to-run")
             else:
                 score = approach
+            if code is not None and not code.isolated:
+                flags.append("code-not-isolated")
         else:
             score = approach
         score -= MISCONCEPTION_PENALTY * len(miscon) + HINT_PENALTY * hints_used
@@ -480,6 +489,9 @@ FLAG_TEXT = {
     "unfocused": "The answer is long for what it covers; lead with the key idea.",
     "code-does-not-parse": "The code does not parse, so it was graded on its approach only.",
     "no-content": "Nothing gradable was left in the answer.",
+    "code-not-isolated": "Not isolated: your code ran as you, with your files and network "
+                         "(no bubblewrap or user namespaces here; see the README's sandbox "
+                         "section).",
 }
 
 

@@ -85,6 +85,10 @@ class CodeResult(BaseModel):
     tests: list[TestOutcome] = Field(default_factory=list)
     timed_out: bool = False
     seconds: float = 0.0
+    isolation: str = ""
+    """The sandbox layer the code ran under: "bubblewrap", "unshare" or "none"."""
+    isolated: bool = True
+    """False when no isolation layer worked: the code ran as the user (the grade says so)."""
 
 
 class Grade(BaseModel):

@@ -367,9 +367,33 @@ class Interview:
         followup_answers = [f.get("answer") or "" for f in turn.followups]
         from coach.providers.session_hooks import judge_grader
 
+        self._code_run_once(turn, q)
         return judge_grader(self.services).grade(rubric_for(q.question), turn.answer,
                                           followups=followup_answers,
                                           hints_used=turn.hints_used)
+
+    def _code_run_once(self, turn: TurnRecord, q: BankQuestion) -> None:
+        """A coding answer's code runs once: a grade saved for the turn carries its result,
+        which every later grade of the turn reuses. Before the first run, a grade recording
+        a failed run is saved; if the run takes the coach down with it, that failure is
+        what a resumed session finds and keeps, instead of running the code again."""
+        grader = self.services.grader
+        if (getattr(q.question, "kind", "") != "coding" or not grader.run_code
+                or not turn.answer.strip()):
+            return
+        saved = Grade.model_validate(turn.grade) if turn.grade else None
+        if saved is not None and saved.code is not None:
+            grader.reuse_code(q.id, turn.answer, saved.code)
+            return
+        from coach.grading.models import CodeResult
+
+        total = len(getattr(q.question, "tests", []))
+        stopped = CodeResult(parsed=True, total=total, error=(
+            "the code run never finished: the coach stopped while it ran (it crashed or was "
+            "killed); it is not run again"))
+        turn.grade = Grade(question_id=q.id, kind="coding", score=0.0, level="no credit",
+                           code=stopped, flags=["code-failed-to-run"]).model_dump(mode="json")
+        self.repo.save_turn(turn)
 
     def _close_turn(self, turn: TurnRecord, q: BankQuestion, grade: Grade) -> Step:
         from coach.interview.review import record_review

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Track = Literal[
     "fundamentals",
@@ -146,18 +147,33 @@ class SystemDesignQuestion(_QuestionBase):
 
 
 class CodingTest(_Strict):
-    """One call of the candidate's function and the value it must return."""
+    """One call of the candidate's function and the value it must return; for SQL, the rows
+    inserted before the query runs and the rows it must return."""
 
     name: str = Field(min_length=3)
-    args: list[Any]
+    args: list[Any] = Field(default_factory=list)
+    """Python: the function's positional arguments."""
     expected: Any
     tolerance: float | None = None
-    """Absolute tolerance for floats (applied element-wise to lists)."""
+    """Absolute tolerance for floats (applied element-wise to lists and rows)."""
+    setup: str = ""
+    """SQL: statements run after the question's schema on a fresh database (INSERT ...)."""
+    ordered: bool = False
+    """SQL: rows must come in the expected order (default: compared as a multiset)."""
 
 
 class CodingQuestion(_QuestionBase):
+    """A Python function to write (`signature`), or one SQL query (`language: sql`) run
+    against `schema` plus each test's `setup` rows."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
     kind: Literal["coding"] = "coding"
-    signature: str = Field(pattern=r"^def [A-Za-z_][A-Za-z0-9_]*\(")
+    language: Literal["python", "sql"] = "python"
+    signature: str | None = Field(default=None, pattern=r"^def [A-Za-z_][A-Za-z0-9_]*\(")
+    """Python only (required there)."""
+    schema_sql: str = Field(default="", alias="schema")
+    """SQL only (required there): the DDL run first on a fresh in-memory SQLite database."""
     reference_solution: str = Field(min_length=20)
     tests: list[CodingTest] = Field(min_length=5)
     key_points: list[KeyPoint] = Field(min_length=2, max_length=6)
@@ -165,18 +181,41 @@ class CodingQuestion(_QuestionBase):
 
     @property
     def entry_point(self) -> str:
+        """The function the tests call (empty for SQL)."""
+        if not self.signature:
+            return ""
         return self.signature[4:].split("(", 1)[0].strip()
 
-    @field_validator("reference_solution")
-    @classmethod
-    def _parses(cls, value: str) -> str:
-        import ast
+    @model_validator(mode="after")
+    def _language_fields(self) -> CodingQuestion:
+        if self.language == "python":
+            import ast
 
-        try:
-            ast.parse(value)
-        except SyntaxError as exc:
-            raise ValueError(f"does not parse as Python: {exc.msg} (line {exc.lineno})") from None
-        return value
+            if not self.signature:
+                raise ValueError("a Python coding question needs a 'signature' (def name(...):)")
+            if self.schema_sql:
+                raise ValueError("'schema' is for SQL questions (language: sql)")
+            try:
+                ast.parse(self.reference_solution)
+            except SyntaxError as exc:
+                raise ValueError(f"reference_solution does not parse as Python: {exc.msg} "
+                                 f"(line {exc.lineno})") from None
+            return self
+        if self.signature:
+            raise ValueError("a SQL question has no 'signature'; the answer is one query")
+        if not self.schema_sql.strip():
+            raise ValueError("a SQL question needs a 'schema' (the CREATE TABLE statements)")
+        if not re.match(r"^\s*(with|select)\b", self.reference_solution, re.IGNORECASE):
+            raise ValueError("reference_solution of a SQL question must be one SELECT "
+                             "(WITH ... SELECT allowed)")
+        for test in self.tests:
+            if test.args:
+                raise ValueError(f"test {test.name!r}: SQL tests take 'setup', not 'args'")
+            if not isinstance(test.expected, list) or not all(
+                    isinstance(row, list) for row in test.expected):
+                raise ValueError(f"test {test.name!r}: 'expected' must be a list of rows, "
+                                 "each a list")
+        return self
 
 
 Question = Annotated[
