@@ -283,3 +283,23 @@ def test_coding_model_answers_pass_and_grade_strong(questions, grader) -> None: 
     assert failing == {}
     low = {qid: g.score for qid, g in grades.items() if g.score < STRONG}
     assert low == {}
+
+
+# -- 7. tests that test what they are named for ---------------------------------------------
+
+
+def test_moving_average_precision_tests_catch_a_plain_prefix_sum(kb) -> None:  # type: ignore[no-untyped-def]
+    """code-metrics-numpy-2 asks for accuracy after a huge value: the textbook cumsum answer,
+    right on ordinary data, must fail exactly the tests named for that problem."""
+    from coach.grading.sandbox import run_tests
+
+    question = kb.question("code-metrics-numpy-2").question
+    plain = ("import numpy as np\n\n"
+             "def moving_average(x, window):\n"
+             "    if window <= 0 or window > len(x):\n"
+             "        return []\n"
+             "    c = np.cumsum(np.concatenate(([0.0], np.asarray(x, dtype=float))))\n"
+             "    return ((c[window:] - c[:-window]) / window).tolist()\n")
+    result = run_tests(question, plain)
+    failed = {t.name for t in result.tests if not t.passed}
+    assert failed == {"large then small values", "a spike does not leak into later windows"}

@@ -186,3 +186,63 @@ def test_stats_json_has_the_documented_keys() -> None:
         assert key in data
     assert data["topics"] == sorted(data["topics"])
     assert sum(data["by_kind"].values()) == data["questions"]
+
+
+def _with_point(kdir: Path, point: str) -> list[str]:
+    """The problems of the test bank with its third key point replaced by `point`."""
+    third = ("      - id: third\n        text: The third checkable statement about the idea.\n"
+             "        probe: What is the third thing you would say about it?\n")
+    bank = BANK.format(id="good")
+    assert third in bank
+    (kdir / "fundamentals" / "good.questions.yaml").write_text(bank.replace(third, point))
+    return _problems(kdir)
+
+
+def test_a_cue_list_split_at_a_comma_is_reported(kdir: Path) -> None:
+    point = ("      - id: third\n        text: The first component is (1, 1) over root 2 here.\n"
+             "        probe: Which direction does the first component point along?\n"
+             "        cues: [(1, 1) over root 2, diagonal]\n")
+    problems = _with_point(kdir, point)
+    # The flow list parses into '(1' and '1) over root 2': both halves are named, on line 17.
+    assert [p.split(":")[1] for p in problems] == ["17", "17"]
+    assert "cue '(1' has an unbalanced bracket" in problems[0]
+    assert "cue '1) over root 2' has an unbalanced bracket" in problems[1]
+    assert "quote the whole cue" in problems[0]
+    quoted = point.replace("[(1, 1) over root 2, diagonal]", "['(1, 1) over root 2', diagonal]")
+    assert _with_point(kdir, quoted) == []
+
+
+def test_a_cue_under_three_characters_is_reported(kdir: Path) -> None:
+    point = ("      - id: third\n        text: The soft margin trades width for violations.\n"
+             "        probe: What does the penalty parameter trade against what?\n"
+             "        cues: [slack variables, 'C']\n")
+    problems = _with_point(kdir, point)
+    assert len(problems) == 1
+    assert "good-1/third: cue 'C' is shorter than 3 characters" in problems[0]
+    assert _with_point(kdir, point.replace("'C'", "'the C parameter'")) == []
+
+
+def test_a_probe_that_names_its_cue_is_reported(kdir: Path) -> None:
+    point = ("      - id: third\n        text: A forest averages many decorrelated trees.\n"
+             "        probe: Does averaging many trees lower the variance?\n"
+             "        cues: [averaging, decorrelated]\n")
+    problems = _with_point(kdir, point)
+    assert len(problems) == 1
+    assert problems[0].split(":")[1] == "16"  # the probe's line
+    assert "the probe names its own cue 'averaging'" in problems[0]
+    fixed = point.replace("Does averaging many trees lower the variance?",
+                          "Which part of the error does a forest go after, and how?")
+    assert _with_point(kdir, fixed) == []
+
+
+def test_a_probe_that_repeats_the_point_is_reported(kdir: Path) -> None:
+    point = ("      - id: third\n        text: About 37% of the rows are left out of each "
+             "bootstrap sample.\n        probe: What share of the rows are left out of each "
+             "bootstrap sample?\n")
+    problems = _with_point(kdir, point)
+    assert len(problems) == 1
+    assert "good-1/third: the probe repeats 'of the rows are' from the key point's text" in (
+        problems[0])
+    fixed = point.replace("What share of the rows are left out of each bootstrap sample?",
+                          "How likely is one row to be missed by n draws with replacement?")
+    assert _with_point(kdir, fixed) == []

@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from coach.errors import KnowledgeError, NotFoundError
+from coach.knowledge.checks import key_point_findings
 from coach.knowledge.models import TRACKS, BankQuestion, Note, NoteMeta, QuestionBank
 
 # libyaml's C parser when present: the bank parses in well under a second instead of many.
@@ -274,6 +275,11 @@ def _load_bank(qpath: Path, note: Note, root: Path, kb: KnowledgeBase,
             question.tests
         ):
             problems.append(Problem(rel, line, "two tests share a name", "name each test"))
+        for k, point in enumerate(question.key_points):
+            for loc, message, fix in key_point_findings(point):
+                path = ["questions", index, "key_points", k, *loc]
+                problems.append(Problem(rel, _line_of(node, path),
+                                        f"{question.id}/{point.id}: {message}", fix))
         kb.questions[question.id] = BankQuestion(
             question=question,
             note_id=note.id,
