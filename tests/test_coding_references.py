@@ -1,4 +1,5 @@
-"""Every coding question's reference solution passes its own tests in the real sandbox."""
+"""Every coding question's reference solution (Python or SQL) passes its own tests in the
+real sandbox, and a wrong answer fails them."""
 
 from __future__ import annotations
 
@@ -34,8 +35,12 @@ def test_reference_solution_passes_its_tests(question: CodingQuestion) -> None:
 
 @pytest.mark.parametrize("question", CODING, ids=[q.id for q in CODING])
 def test_a_wrong_solution_fails_the_tests(question: CodingQuestion) -> None:
-    """The tests can fail: a function that ignores its input and returns None passes none."""
-    wrong = f"def {question.entry_point}(*args, **kwargs):\n    return None\n"
+    """The tests can fail: a function that ignores its input and returns None, or a query
+    that returns one empty row whatever the data, does not pass them all."""
+    if question.language == "sql":
+        wrong = "SELECT NULL AS nothing"
+    else:
+        wrong = f"def {question.entry_point}(*args, **kwargs):\n    return None\n"
     result = run_tests(question, wrong)
     assert result.parsed and not result.error
     assert result.passed < result.total

@@ -100,7 +100,7 @@ def test_sql_question_fields_are_validated() -> None:
         _sql_question(signature="def f():")
     with pytest.raises(ValueError, match="needs a 'schema'"):
         _sql_question(schema="")
-    with pytest.raises(ValueError, match="one SELECT"):
+    with pytest.raises(ValueError, match="must be one SELECT"):
         _sql_question(reference_solution="DELETE FROM sales WHERE 1 = 1")
     with pytest.raises(ValueError, match="list of rows"):
         _sql_question(tests=[{"name": f"case {i}", "expected": 3} for i in range(5)])

@@ -2,28 +2,69 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from coach.cli.common import echo_json
+
+if TYPE_CHECKING:
+    from coach.knowledge.loader import KnowledgeBase
+    from coach.knowledge.models import BankQuestion
 
 knowledge_app = typer.Typer(help="Validate and describe the knowledge base.", no_args_is_help=True)
 
 
 @knowledge_app.command("check")
-def check() -> None:
+def check(run_code: bool = typer.Option(
+        True, "--run-code/--no-run-code",
+        help="Run every coding question's reference solution (Python or SQL) against its "
+             "tests in the sandbox.")) -> None:
     """Validate every note and question bank; list every problem as file:line."""
     from coach.knowledge.loader import load_knowledge
     from coach.paths import knowledge_dir
 
     kb = load_knowledge(knowledge_dir())
-    for problem in kb.problems:
+    problems = [str(p) for p in kb.problems]
+    checked = 0
+    if run_code:
+        failing = _failing_references(kb)
+        checked = sum(1 for q in kb.questions.values() if q.kind == "coding")
+        problems += failing
+    for problem in problems:
         print(problem)
-    if kb.problems:
-        print(f"{len(kb.problems)} problem(s) in {len(kb.notes)} notes and "
+    if problems:
+        print(f"{len(problems)} problem(s) in {len(kb.notes)} notes and "
               f"{len(kb.questions)} questions")
         raise typer.Exit(1)
+    ran = f", {checked} coding references pass their tests" if run_code else ""
     print(f"ok: {len(kb.notes)} notes, {len(kb.questions)} questions, "
-          f"{len({t for n in kb.notes.values() for t in n.meta.topics})} topics")
+          f"{len({t for n in kb.notes.values() for t in n.meta.topics})} topics{ran}")
+
+
+def _failing_references(kb: KnowledgeBase) -> list[str]:
+    """One line per coding question whose reference solution fails its own tests."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from coach.grading.sandbox import run_tests
+    from coach.knowledge.models import CodingQuestion
+
+    coding = [bq for bq in kb.questions.values() if isinstance(bq.question, CodingQuestion)]
+
+    def one(bq: BankQuestion) -> str | None:
+        q = bq.question
+        assert isinstance(q, CodingQuestion)
+        result = run_tests(q, q.reference_solution, timeout=20.0)
+        if result.parsed and not result.error and result.passed == result.total:
+            return None
+        failed = [f"{t.name}: {t.message}" for t in result.tests if not t.passed]
+        why = result.error or (failed[0] if failed else "no test ran")
+        return (f"{bq.path}:{bq.line}: reference_solution of {q.id} passes "
+                f"{result.passed}/{result.total} of its tests ({why[:200]}) — fix the "
+                "reference solution or the expected values")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return [line for line in pool.map(one, coding) if line is not None]
 
 
 @knowledge_app.command("stats")

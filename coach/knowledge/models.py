@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 Track = Literal[
     "fundamentals",
@@ -186,28 +193,34 @@ class CodingQuestion(_QuestionBase):
             return ""
         return self.signature[4:].split("(", 1)[0].strip()
 
+    @field_validator("reference_solution")
+    @classmethod
+    def _parses(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("language", "python") == "sql":
+            if not re.match(r"^\s*(with|select)\b", value, re.IGNORECASE):
+                raise ValueError("a SQL reference_solution must be one SELECT "
+                                 "(WITH ... SELECT allowed)")
+            return value
+        import ast
+
+        try:
+            ast.parse(value)
+        except SyntaxError as exc:
+            raise ValueError(f"does not parse as Python: {exc.msg} (line {exc.lineno})") from None
+        return value
+
     @model_validator(mode="after")
     def _language_fields(self) -> CodingQuestion:
         if self.language == "python":
-            import ast
-
             if not self.signature:
                 raise ValueError("a Python coding question needs a 'signature' (def name(...):)")
             if self.schema_sql:
                 raise ValueError("'schema' is for SQL questions (language: sql)")
-            try:
-                ast.parse(self.reference_solution)
-            except SyntaxError as exc:
-                raise ValueError(f"reference_solution does not parse as Python: {exc.msg} "
-                                 f"(line {exc.lineno})") from None
             return self
         if self.signature:
             raise ValueError("a SQL question has no 'signature'; the answer is one query")
         if not self.schema_sql.strip():
             raise ValueError("a SQL question needs a 'schema' (the CREATE TABLE statements)")
-        if not re.match(r"^\s*(with|select)\b", self.reference_solution, re.IGNORECASE):
-            raise ValueError("reference_solution of a SQL question must be one SELECT "
-                             "(WITH ... SELECT allowed)")
         for test in self.tests:
             if test.args:
                 raise ValueError(f"test {test.name!r}: SQL tests take 'setup', not 'args'")
