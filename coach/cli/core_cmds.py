@@ -88,7 +88,10 @@ def questions_show(question_id: str,
     for m in qq.misconceptions:
         print(f"  ✗ {m.claim}\n    → {m.correction}")
     if qq.kind == "coding":
-        print(f"\nsignature: {qq.signature}  ({len(qq.tests)} tests)")
+        if qq.language == "sql":
+            print(f"\n{qq.stub}\n({len(qq.tests)} tests)")
+        else:
+            print(f"\nsignature: {qq.signature}  ({len(qq.tests)} tests)")
     for h in qq.hints:
         print(f"  hint: {h}")
     if answer:

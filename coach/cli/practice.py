@@ -236,7 +236,7 @@ def _converse(iv: Interview, voice: _Voice, stream: TextIO, out: TextIO,
         q = step.question
         voice.line(step)
         if q is not None and q.kind == "coding" and step.followup is None:
-            say(f"Signature: {q.question.signature}")  # type: ignore[union-attr]
+            say(q.question.stub)  # type: ignore[union-attr]
         if first and iv.turn is not None:
             draft = iv.repo.draft(iv.id, iv.turn.position)
             if draft.strip():

@@ -197,9 +197,12 @@ def _hidden(roots: Sequence[str]) -> list[str]:
     and the user's home. Each is covered by an empty tmpfs."""
     from coach.paths import knowledge_dir, resolve_paths
 
-    paths = resolve_paths()
-    candidates = {Path(__file__).resolve().parent.parent, knowledge_dir(), paths.data_dir,
-                  paths.config_file.parent, Path.home()}
+    candidates = {Path(__file__).resolve().parent.parent, knowledge_dir(), Path.home()}
+    try:
+        paths = resolve_paths()
+        candidates |= {paths.data_dir, paths.config_file.parent}
+    except Exception:  # an unusable COACH_HOME is reported elsewhere; hide what is known
+        pass
     out = []
     for c in candidates:
         try:
@@ -310,7 +313,14 @@ def run_tests(question: CodingQuestion, answer: str, *, timeout: float = 5.0,
         except SyntaxError as exc:
             return CodeResult(parsed=False, error=f"line {exc.lineno}: {exc.msg}",
                               total=len(question.tests))
-    return _run(question, code, timeout=timeout, memory_mb=memory_mb, isolation=isolation())
+    layer = isolation()
+    try:
+        return _run(question, code, timeout=timeout, memory_mb=memory_mb, isolation=layer)
+    except OSError as exc:
+        return CodeResult(parsed=True, total=len(question.tests), isolation=layer.layer,
+                          isolated=layer.isolated,
+                          error=f"the sandbox could not start ({exc.strerror or exc}); "
+                                "the code was not run")
 
 
 def _sweep_stale_folders() -> None:

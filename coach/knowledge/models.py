@@ -193,6 +193,13 @@ class CodingQuestion(_QuestionBase):
             return ""
         return self.signature[4:].split("(", 1)[0].strip()
 
+    @property
+    def stub(self) -> str:
+        """What the candidate sees with the prompt: the signature, or the SQL tables."""
+        if self.language == "sql":
+            return f"Tables (SQLite; answer with one SELECT):\n{self.schema_sql.strip()}"
+        return f"Signature: {self.signature}"
+
     @field_validator("reference_solution")
     @classmethod
     def _parses(cls, value: str, info: ValidationInfo) -> str:

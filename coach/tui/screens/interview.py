@@ -245,6 +245,8 @@ class InterviewScreen(CoachScreen[None]):
             signature = getattr(q.question, "signature", "")
             if signature:
                 say += f"\n\n```python\n{signature}\n```"
+            elif getattr(q.question, "language", "") == "sql":
+                say += f"\n\n```sql\n{q.question.schema_sql.strip()}\n```"  # type: ignore[union-attr]
         await self.say(say)
 
     async def say(self, text: str) -> None:
