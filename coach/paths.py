@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from coach.errors import ConfigError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 APP_NAME = "coach"
 
@@ -38,6 +40,11 @@ class Paths:
 
 def resolve_paths() -> Paths:
     """Paths from COACH_HOME, COACH_CONFIG and COACH_DATA_DIR, else the platform's user dirs."""
+    for var in ("COACH_HOME", "COACH_DATA_DIR"):
+        value = os.environ.get(var, "")
+        if value and Path(value).expanduser().exists() and not Path(value).expanduser().is_dir():
+            raise ConfigError(f"{var}={value}: is a file, not a folder — point {var} at a "
+                              "folder (it is created when missing)")
     home = os.environ.get("COACH_HOME")
     if home:
         base = Path(home).expanduser()

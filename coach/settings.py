@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
 from coach.errors import ConfigError
 from coach.paths import Paths, resolve_paths
@@ -17,6 +19,8 @@ Role = Literal["ml-engineer", "data-scientist", "mlops-engineer", "ai-engineer"]
 
 class InterviewSettings(BaseModel):
     """How interviews run."""
+
+    model_config = ConfigDict(extra="forbid")
 
     followups: int = Field(default=2, ge=0, le=5)
     """Most follow-up questions asked after one answer."""
@@ -80,12 +84,18 @@ class _TomlSource(PydanticBaseSettingsSource):
     def __call__(self) -> dict[str, Any]:
         if not self.path.exists():
             return {}
+        if self.path.is_dir():
+            raise ConfigError(f"{self.path}: is a folder, not a config file — remove it (or "
+                              "point COACH_CONFIG at a TOML file)")
         try:
             return tomllib.loads(self.path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(
                 f"{self.path}: not valid TOML ({exc}) — fix the file or move it aside"
             ) from exc
+        except OSError as exc:
+            raise ConfigError(f"{self.path}: cannot read the config file ({exc.strerror}) — "
+                              "check its permissions") from None
 
 
 def load_settings(paths: Paths | None = None, **overrides: Any) -> Settings:
@@ -106,14 +116,50 @@ def load_settings(paths: Paths | None = None, **overrides: Any) -> Settings:
 
     try:
         settings = _Settings(**overrides)
+    except SettingsError as exc:
+        raise ConfigError(_env_problem(exc)) from None
     except ValidationError as exc:
         err = exc.errors()[0]
         name = ".".join(str(p) for p in err["loc"]) or "settings"
+        if err["type"] == "extra_forbidden":
+            raise ConfigError(f"unknown setting '{name}'{_closest(err['loc'])} — fix it in "
+                              f"{resolved.config_file} or the environment (COACH_...)") from None
         raise ConfigError(
             f"setting '{name}': {err['msg']} — set COACH_{name.upper().replace('.', '__')} "
             f"or fix '{name}' in {resolved.config_file}"
         ) from None
     return settings
+
+
+def _closest(loc: tuple[int | str, ...]) -> str:
+    """'; did you mean ...?' naming the nearest valid setting at the same level, if any."""
+    model: type[BaseModel] = Settings
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field is not None else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return ""
+        model = annotation
+    names = list(model.model_fields)
+    match = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
+    if not match:
+        return f" (valid here: {', '.join(names)})"
+    prefix = ".".join(str(p) for p in loc[:-1])
+    return f"; did you mean '{prefix + '.' if prefix else ''}{match[0]}'?"
+
+
+def _env_problem(exc: SettingsError) -> str:
+    """One line for a COACH_* variable that should hold JSON and does not."""
+    import re
+
+    found = re.search(r'field "([^"]+)"', str(exc))
+    name = found.group(1) if found else ""
+    if not name:
+        return f"settings: {exc} — check the COACH_* environment variables"
+    example = {"keys": '{"submit": "ctrl+s"}', "interview": '{"followups": 1}'}.get(
+        name, "valid JSON")
+    return (f"COACH_{name.upper()}: not valid JSON — write it as JSON, e.g. "
+            f"COACH_{name.upper()}='{example}', or unset it")
 
 
 def api_key(settings: Settings) -> str:

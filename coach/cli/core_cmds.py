@@ -104,22 +104,33 @@ def grade(question: str = typer.Option(..., "--question", help="Bank question id
                                            "'-' reads standard input."),
           as_json: bool = typer.Option(False, "--json")) -> None:
     """Grade one answer against a bank question."""
+    import io
     import sys
 
     from coach.cli.render import print_grade
     from coach.grading.rubric import rubric_for
+    from coach.interview.session import MAX_ANSWER_CHARS
+    from coach.reports.safe_text import valid_unicode
 
     svc = services()
     q = svc.kb.question(question)
+    # Never more than an answer can hold: /dev/zero or a huge file must not fill the memory.
     if str(answer_file) == "-":
-        text = sys.stdin.read()
+        if isinstance(sys.stdin, io.TextIOWrapper):
+            sys.stdin.reconfigure(errors="replace")
+        text = sys.stdin.read(MAX_ANSWER_CHARS + 1)
     else:
         try:
-            text = answer_file.read_text(encoding="utf-8", errors="replace")
+            with answer_file.open(encoding="utf-8", errors="replace") as fh:
+                text = fh.read(MAX_ANSWER_CHARS + 1)
         except OSError as exc:
             raise CoachError(f"{answer_file}: cannot read the answer ({exc.strerror}) — check "
                              "the path") from None
-    result = svc.grader.grade(rubric_for(q.question), text)
+    if len(text) > MAX_ANSWER_CHARS:
+        text = text[:MAX_ANSWER_CHARS]
+        print(f"note: the answer was cut at {MAX_ANSWER_CHARS:,} characters, the most one "
+              "answer holds; only that part is graded", file=sys.stderr)
+    result = svc.grader.grade(rubric_for(q.question), valid_unicode(text))
     if as_json:
         echo_json(result.model_dump(mode="json"))
         return

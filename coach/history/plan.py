@@ -9,6 +9,7 @@ session on or after the day they fall due.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -22,6 +23,9 @@ WEAK = 3.0
 GOOD = 4.0
 MAX_REVIEWS_PER_SESSION = 8
 READING_WPM = 150
+MAX_PLAN_DAYS = 366
+"""A plan covers at most a year: further out, no schedule survives, and making a day-by-day
+plan to the year 9999 took minutes. The plan says so and when to make the next one."""
 
 
 @dataclass
@@ -58,16 +62,20 @@ class PrepPlan:
     """Topics that got a study session, in order."""
     left_out: list[Focus]
     """Focus topics no session had room for."""
+    until: date | None = None
+    """The last day planned when the interview is further away than MAX_PLAN_DAYS."""
 
 
 def session_dates(today: date, interview: date, per_week: int) -> list[date]:
     """Study dates before the interview, spread evenly through each week."""
     dates: list[date] = []
+    seen: set[date] = set()
     week = 0
     while today + timedelta(days=7 * week) < interview:
         for i in range(per_week):
             d = today + timedelta(days=7 * week + (i * 7) // per_week)
-            if d < interview and d not in dates:
+            if d < interview and d not in seen:
+                seen.add(d)
                 dates.append(d)
         week += 1
     return dates
@@ -113,18 +121,23 @@ def make_prep_plan(kb: KnowledgeBase, progress: Progress, role: str, interview: 
         raise CoachError(f"--hours-per-week {hours_per_week:g} is out of range — use 0.5 to 80")
     per_week = max(1, min(6, round(hours_per_week)))
     minutes = max(30, round(hours_per_week * 60 / per_week))
-    dates = session_dates(today, interview, per_week)
-    mocks = _mock_dates(dates, interview, per_week, today)
+    capped = (interview - today).days > MAX_PLAN_DAYS
+    horizon = today + timedelta(days=MAX_PLAN_DAYS) if capped else interview
+    dates = session_dates(today, horizon, per_week)
+    mocks = _mock_dates(dates, horizon, per_week, today)
     focus = focus_topics(progress, kb, role)
-    queue = list(focus)
+    queue = deque(focus)
     scheduled: list[Focus] = []
     scores = question_scores or {}
-    pending = sorted((when[:10], qid) for qid, when in (due or {}).items())
+    pending = deque(sorted((when[:10], qid) for qid, when in (due or {}).items()))
     days: list[PlanDay] = []
     for d in dates:
         day = PlanDay(d, "")
-        reviews = [qid for when, qid in pending if when <= d.isoformat()][:MAX_REVIEWS_PER_SESSION]
-        pending = [(w, q) for w, q in pending if q not in reviews]
+        # Oldest due first, at most a session's worth: the queue is sorted, so take its front.
+        reviews: list[str] = []
+        while (pending and pending[0][0] <= d.isoformat()
+               and len(reviews) < MAX_REVIEWS_PER_SESSION):
+            reviews.append(pending.popleft()[1])
         if d in mocks:
             day.title = "Mock interview"
             day.items.append(PlanItem("mock", f"Timed mock interview for {role}, then read the "
@@ -137,7 +150,7 @@ def make_prep_plan(kb: KnowledgeBase, progress: Progress, role: str, interview: 
                                       "model answers you missed; no new material", 30,
                                       "coach report latest --format html"))
         else:
-            topic = queue.pop(0) if queue else None
+            topic = queue.popleft() if queue else None
             if topic is not None:
                 scheduled.append(topic)
             day.title = f"Study: {topic.topic}" if topic else "Mixed practice"
@@ -148,7 +161,8 @@ def make_prep_plan(kb: KnowledgeBase, progress: Progress, role: str, interview: 
         days.append(day)
     return PrepPlan(role=role, today=today, interview=interview,
                     hours_per_week=hours_per_week, session_minutes=minutes, days=days,
-                    focus=scheduled, left_out=queue)
+                    focus=scheduled, left_out=list(queue),
+                    until=horizon - timedelta(days=1) if capped else None)
 
 
 def _mock_dates(dates: list[date], interview: date, per_week: int, today: date) -> set[date]:
@@ -156,10 +170,11 @@ def _mock_dates(dates: list[date], interview: date, per_week: int, today: date) 
         return set(dates)
     mocks: set[date] = set()
     if per_week >= 2:
-        for d in dates:
+        for i, d in enumerate(dates):
             week_end = today + timedelta(days=7 * ((d - today).days // 7 + 1))
-            later = [x for x in dates if d < x < week_end]
-            if not later and week_end <= interview:
+            # The dates are in order: d is its week's last session when the next is past it.
+            last_of_week = i + 1 == len(dates) or dates[i + 1] >= week_end
+            if last_of_week and week_end <= interview:
                 mocks.add(d)
     final = [d for d in dates if d <= interview - timedelta(days=2)]
     mocks.add(final[-1] if final else dates[-1])
@@ -191,6 +206,10 @@ def render_plan(plan: PrepPlan) -> str:
            f"Made on {plan.today.isoformat()}: {(plan.interview - plan.today).days} day(s) "
            f"(~{weeks:.1f} weeks) at {plan.hours_per_week:g} h/week → {len(plan.days)} "
            f"session(s) of about {plan.session_minutes} min.", ""]
+    if plan.until is not None:
+        out += [f"The interview is more than {MAX_PLAN_DAYS} days away, so this plan stops "
+                f"on {plan.until.isoformat()}: run 'coach plan' again before then for the "
+                "rest.", ""]
     out += ["## Focus topics, in order", "", "| # | Topic | Why |", "|---|---|---|"]
     for i, f in enumerate(plan.focus, 1):
         out.append(f"| {i} | {f.topic} | {f.why} |")

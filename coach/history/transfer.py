@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from coach.errors import CoachError
 from coach.grading.models import Grade
+from coach.reports.safe_text import first_surrogate
 from coach.storage.db import dumps, now
 from coach.storage.migrations import LATEST
 from coach.storage.repo import Repository
@@ -213,6 +214,12 @@ def read_export(path: Path) -> ExportFile:
     except json.JSONDecodeError as exc:
         raise CoachError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}) — "
                          "give a file made by 'coach export'; nothing was imported") from None
+    bad = _surrogate_at(data)
+    if bad is not None:
+        where, char = bad
+        raise CoachError(f"{path}: {where or 'file'}: holds {char}, half of a character and "
+                         "not text (the file was edited or damaged) — fix it or export again; "
+                         "nothing was imported")
     if not isinstance(data, dict) or data.get("schema") != EXPORT_SCHEMA:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
         raise CoachError(f"{path}: not a coach export (schema {found!r}, expected "
@@ -228,6 +235,24 @@ def read_export(path: Path) -> ExportFile:
         raise CoachError(f"{path}: made by a newer coach (database schema {export.db_schema}, "
                          f"this one knows {LATEST}) — upgrade coach, then import")
     return export
+
+
+def _surrogate_at(value: Any, where: str = "") -> tuple[str, str] | None:
+    """Where the first lone surrogate (a \\udXXX escape JSON allows) sits, and which."""
+    if isinstance(value, str):
+        char = first_surrogate(value)
+        return (where, char) if char else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _surrogate_at(key, where) or _surrogate_at(item, f"{where}.{key}".lstrip("."))
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _surrogate_at(item, f"{where}[{i}]")
+            if found:
+                return found
+    return None
 
 
 def import_history(repo: Repository, export: ExportFile) -> ImportResult:
