@@ -235,6 +235,18 @@ def test_a_run_that_kills_itself_is_a_failed_run_with_the_reason(layer: str) -> 
     assert all(t.message.startswith("not run: the code crashed") for t in result.tests)
 
 
+def test_no_new_namespaces_to_regain_privileges(layer: str) -> None:
+    code = ("import ctypes, os\n"
+            "def add(a, b):\n"
+            "    libc = ctypes.CDLL(None, use_errno=True)\n"
+            "    flags = [0x10000000, 0x10000000 | 0x00020000, 0x00020000, 0x40000000][a % 4]\n"
+            "    if libc.unshare(flags) != 0:\n"
+            "        return 'refused: ' + os.strerror(ctypes.get_errno())\n"
+            "    return 'unshared'\n")
+    shown = _values(sandbox.run_tests(_question(), code))
+    assert all("refused" in m for m in shown), shown
+
+
 # --- forged results ---------------------------------------------------------------------------
 
 

@@ -217,8 +217,8 @@ def _hidden(roots: Sequence[str]) -> list[str]:
 
 def _bwrap_command(python: str) -> list[str]:
     roots = _readable_roots()
-    cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-           "--hostname", "sandbox"]
+    cmd = ["bwrap", "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
+           "--new-session", "--cap-drop", "ALL", "--hostname", "sandbox"]
     for p in roots:
         if os.path.islink(p):
             cmd += ["--symlink", os.readlink(p), p]
@@ -505,7 +505,9 @@ def _result(question: CodingQuestion, lines: list[dict[str, Any]], stderr: bytes
         i = ln.get("i")
         if isinstance(i, int) and 0 <= i < total and i not in got:
             got[i] = ln
-    if timed_out:
+    if timed_out and not any(ln.get("ready") for ln in lines):
+        stopped = f"Python did not start within {LOAD_SECONDS:.0f} s (the machine is busy?)"
+    elif timed_out:
         stopped = f"timed out after {timeout:.0f} s"
     elif len(got) < total:
         stopped = _crash_reason(returncode, stderr)
