@@ -66,8 +66,8 @@ def private_root(binds: list[str], hide: list[str]) -> None:
 
     mount(None, "/", None, _MS_REC | _MS_PRIVATE)
     # No user namespace inside this one: the code cannot regain capabilities in a new one.
-    with open("/proc/sys/user/max_user_namespaces", "w") as limit:
-        limit.write("0")
+    with contextlib.suppress(OSError), open("/proc/sys/user/max_user_namespaces", "w") as userns:
+        userns.write("0")
     base = next(d for d in ("/mnt", "/media", "/srv", "/opt", "/var/tmp", "/tmp")
                 if os.path.isdir(d) and not any(b == d or b.startswith(d + "/") for b in binds))
     mount("tmpfs", base, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=64m,mode=0755")
