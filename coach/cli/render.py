@@ -6,6 +6,7 @@ from typing import Any
 
 from coach.grading.models import Grade
 from coach.reports.judge import judge_feedback, point_judges, question_judge
+from coach.reports.safe_text import visible
 from coach.reports.text import judge_notes, judge_text, point_judge_text
 
 MARK = {"covered": "✓", "partial": "~", "missed": "✗"}
@@ -62,7 +63,8 @@ def grade_lines(grade: Grade) -> list[str]:
 
 
 def print_grade(grade: Grade) -> None:
-    print("\n".join(grade_lines(grade)))
+    # The lines quote the answer: no escape sequence in it reaches the terminal.
+    print(visible("\n".join(grade_lines(grade))))
 
 
 def summary_lines(summary: dict[str, Any]) -> list[str]:

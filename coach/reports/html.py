@@ -6,6 +6,7 @@ from html import escape
 
 from coach.reports import svg
 from coach.reports.model import Evidence, QuestionReport, Report
+from coach.reports.safe_text import valid_unicode, visible
 from coach.reports.style import CSS, JUDGE_CSS
 from coach.reports.text import (
     KIND_WORD,
@@ -24,7 +25,8 @@ from coach.reports.text import (
 
 
 def _e(text: str | None) -> str:
-    return escape(text or "", quote=True)
+    # Control characters (ESC, NUL, ...) show as symbols; the rest is escaped as HTML.
+    return escape(visible(valid_unicode(text or "")), quote=True)
 
 
 def _pill(score: float | None, level: str | None) -> str:
@@ -106,7 +108,8 @@ def _topics(report: Report) -> str:
     rows = "".join(f"<tr><td>{_e(t.topic)}</td><td>{t.questions}</td><td>{t.score:.1f}</td>"
                    f"<td>{_e(t.level)}</td><td>{_e(t.description)}</td></tr>"
                    for t in report.topics)
-    chart = svg.topic_bars([(t.topic, t.score, t.level) for t in report.topics])
+    chart = svg.topic_bars([(visible(valid_unicode(t.topic)), t.score, t.level)
+                            for t in report.topics])
     return (f'<section id="topics"><h2>By topic</h2>{chart}<table><thead><tr><th>Topic</th>'
             "<th>Questions</th><th>Score</th><th>Level</th><th>About</th></tr></thead>"
             f"<tbody>{rows}</tbody></table></section>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from coach.reports.model import QuestionReport, Report
+from coach.reports.safe_text import markdown_text, visible
 from coach.reports.text import (
     KIND_WORD,
     STATUS_MARK,
@@ -22,25 +23,39 @@ from coach.reports.text import (
 
 
 def _quote_block(text: str) -> list[str]:
-    body = text.strip("\n") or "(no answer)"
-    return ["> " + line if line.strip() else ">" for line in body.splitlines()]
+    """The user's text quoted line by line, shown as typed (never as Markdown or HTML)."""
+    body = text.strip("\n")
+    if not body.strip():
+        return ["> (no answer)"]
+    return ["> " + markdown_text(line) if line.strip() else ">" for line in body.splitlines()]
 
 
 def _md_inline(text: str) -> str:
-    """Text for a table cell or list item: one line, pipes escaped."""
-    return one_line(text).replace("|", "\\|")
+    """The coach's own text for a table cell or list item: one line, pipes escaped."""
+    return visible(one_line(text)).replace("|", "\\|")
+
+
+def _md_user(text: str) -> str:
+    """Text that came from the user or an LLM, inline: shown as typed, never run."""
+    return markdown_text(one_line(text)).replace("|", "\\|")
+
+
+def _md_code(text: str) -> str:
+    """Text for an inline code span: one line, and no backtick that could close it."""
+    return visible(one_line(text)).replace("`", "'")
 
 
 def render_markdown(report: Report) -> str:
     s = report.session
-    out = [f"# Interview report — session {s.id}", ""]
+    out = [f"# Interview report — session {_md_user(s.id)}", ""]
     judge = report.overall.judge
     out += [f"- **Overall:** {score_text(report.overall.score, report.overall.level)}"
             + (f", {overall_kind(judge)}" if judge else "")]
     if judge is not None:
         out.append(f"- **Graders:** {overall_judge_text(judge, s.answered)}")
     out += [
-            f"- **Role:** {s.role} · **mode:** {s.mode} · **status:** {s.status}",
+            f"- **Role:** {_md_user(s.role)} · **mode:** {_md_user(s.mode)} · **status:** "
+            f"{_md_user(s.status)}",
             f"- **Date:** {date_of(s.created_at)} UTC"
             + (f" (finished {date_of(s.finished_at)})" if s.finished_at else ""),
             f"- **Questions:** {s.answered} answered, {s.skipped} skipped, {s.planned} planned",
@@ -54,26 +69,27 @@ def render_markdown(report: Report) -> str:
         graders = ""
         if judged and q.status == "graded":
             offline = q.judge.offline_score if q.judge else q.score or 0.0
-            graders = f"{offline:.1f} | {_md_inline(judge_cell(q.judge))} | "
+            graders = f"{offline:.1f} | {_md_user(judge_cell(q.judge))} | "
         elif judged:
             graders = "| | "
-        out.append(f"| {q.position} | [{q.question_id}](#q{q.position}) | "
+        out.append(f"| {q.position} | [{_md_user(q.question_id)}](#q{q.position}) | "
                    f"{KIND_WORD.get(q.kind, q.kind)} | {graders}{score} |")
     out.append("")
     if report.topics:
         out += ["### By topic", "", "| Topic | Questions | Score | Level |", "|---|---|---|---|"]
         for t in report.topics:
-            out.append(f"| {t.topic} | {t.questions} | {t.score:.1f} | {t.level} |")
+            out.append(f"| {_md_user(t.topic)} | {t.questions} | {t.score:.1f} | {t.level} |")
         out.append("")
-    out.append("**Strengths:** " + (", ".join(report.strengths) or "none yet (no topic at "
-                                                                       "3.5 or above)"))
+    out.append("**Strengths:** " + (_md_user(", ".join(report.strengths))
+                                    or "none yet (no topic at 3.5 or above)"))
     out.append("")
-    out.append("**To work on:** " + (", ".join(report.weaknesses) or "no topic below 3.0"))
+    out.append("**To work on:** " + (_md_user(", ".join(report.weaknesses))
+                                     or "no topic below 3.0"))
     out.append("")
     out += ["## Next steps", ""]
     for i, step in enumerate(report.next_steps, 1):
-        cmd = f" — `{step.command}`" if step.command else ""
-        out.append(f"{i}. {_md_inline(step.text)}{cmd}")
+        cmd = f" — `{_md_code(step.command)}`" if step.command else ""
+        out.append(f"{i}. {_md_user(step.text)}{cmd}")
     out.append("")
     out += ["## Questions", ""]
     for q in report.questions:
@@ -85,40 +101,41 @@ def render_markdown(report: Report) -> str:
 
 def _question(q: QuestionReport) -> list[str]:
     out = [f'<a id="q{q.position}"></a>', "",
-           f"### {q.position}. {q.question_id} — {_status(q)}",
+           f"### {q.position}. {_md_user(q.question_id)} — {_status(q)}",
            "",
-           f"*{KIND_WORD.get(q.kind, q.kind)} · {q.track} · {q.difficulty or '?'}"
-           + (f" · topics: {', '.join(q.topics)}" if q.topics else "") + "*", ""]
+           f"*{_md_user(KIND_WORD.get(q.kind, q.kind))} · {_md_user(q.track)} · "
+           f"{_md_user(q.difficulty or '?')}"
+           + (f" · topics: {_md_user(', '.join(q.topics))}" if q.topics else "") + "*", ""]
     if q.judge is not None and q.score is not None:
-        out += [f"**Graders:** {_md_inline(judge_text(q.judge, q.score))}", ""]
+        out += [f"**Graders:** {_md_user(judge_text(q.judge, q.score))}", ""]
     out += ["**Question.** " + _md_inline(q.prompt), "", "**Your answer:**", ""]
     out += [*_quote_block(q.answer), ""]
     if q.hints_used:
         out += [f"Hints used: {q.hints_used}", ""]
     for i, f in enumerate(q.followups, 1):
-        out += [f"**Follow-up {i}** ({f.kind}). {_md_inline(f.text)}", ""]
+        out += [f"**Follow-up {i}** ({f.kind}). {_md_user(f.text)}", ""]
         out += _quote_block(f.answer) if f.answer else ["> (not answered)"]
         out.append("")
     if q.key_points:
         out += ["**Key points**", ""]
         for k in q.key_points:
             tag = " — after a follow-up" if k.prompted else ""
-            llm = f" ({_md_inline(point_judge_text(k.judge))})" if k.judge else ""
+            llm = f" ({_md_user(point_judge_text(k.judge))})" if k.judge else ""
             out.append(f"- {STATUS_MARK[k.status]} **{STATUS_WORD[k.status]}**{tag}{llm}: "
                        f"{_md_inline(k.text)}")
             if k.evidence is not None:
-                out.append(f"  - {source_label(k.evidence)}: “{_md_inline(k.evidence.text)}”")
+                out.append(f"  - {source_label(k.evidence)}: “{_md_user(k.evidence.text)}”")
             if k.judge is not None and k.judge.quote is not None:
                 out.append(f"  - LLM judge quoted {source_label(k.judge.quote)}: "
-                           f"“{_md_inline(k.judge.quote.text)}”")
+                           f"“{_md_user(k.judge.quote.text)}”")
         out.append("")
     if q.judge is not None:
         notes = judge_notes(q.judge)
-        out += [*[f"*{_md_inline(n)}*" for n in notes], ""] if notes else []
+        out += [*[f"*{_md_user(n)}*" for n in notes], ""] if notes else []
     if q.misconceptions:
         out += ["**Misconceptions**", ""]
         for m in q.misconceptions:
-            out.append(f"- ✗ {source_label(m.evidence)}: “{_md_inline(m.evidence.text)}”")
+            out.append(f"- ✗ {source_label(m.evidence)}: “{_md_user(m.evidence.text)}”")
             out.append(f"  - Correction: {_md_inline(m.correction)}")
         out.append("")
     if q.code is not None:
@@ -126,7 +143,7 @@ def _question(q: QuestionReport) -> list[str]:
     if q.star is not None:
         out += _star(q)
     if q.flags:
-        out += ["**Flags:** " + ", ".join(q.flags), ""]
+        out += ["**Flags:** " + _md_user(", ".join(q.flags)), ""]
     if q.model_answer:
         out += ["**Model answer**", ""]
         for kind, text in blocks(q.model_answer):
@@ -148,13 +165,13 @@ def _code(q: QuestionReport) -> list[str]:
     c = q.code
     assert c is not None
     if not c.parsed:
-        return [f"**Code:** does not parse — {_md_inline(c.error)}", ""]
+        return [f"**Code:** does not parse — {_md_user(c.error)}", ""]
     out = [f"**Tests:** {c.passed}/{c.total} passed"
-           + (" (timed out)" if c.timed_out else "") + (f" — {_md_inline(c.error)}"
+           + (" (timed out)" if c.timed_out else "") + (f" — {_md_user(c.error)}"
                                                        if c.error else ""), ""]
     for t in c.tests:
         out.append(f"- {'✓' if t.passed else '✗'} {t.name}"
-                   + (f": {_md_inline(t.message)}" if t.message and not t.passed else ""))
+                   + (f": {_md_user(t.message)}" if t.message and not t.passed else ""))
     return [*out, ""]
 
 
@@ -165,12 +182,12 @@ def _star(q: QuestionReport) -> list[str]:
     out = (["**STAR**", "", "| Part | Present | Evidence | LLM judge |", "|---|---|---|---|"]
            if judged else ["**STAR**", "", "| Part | Present | Evidence |", "|---|---|---|"])
     for p in s.parts:
-        ev = f"“{_md_inline(p.evidence.text)}”" if p.evidence else ""
+        ev = f"“{_md_user(p.evidence.text)}”" if p.evidence else ""
         present = ("yes, after a follow-up" if p.prompted else "yes") if p.present else "no"
         llm = ""
         if judged:
-            llm = (_md_inline(point_judge_text(p.judge).removeprefix("LLM judge: "))
-                   + (f" — “{_md_inline(p.judge.quote.text)}”" if p.judge.quote else "")
+            llm = (_md_user(point_judge_text(p.judge).removeprefix("LLM judge: "))
+                   + (f" — “{_md_user(p.judge.quote.text)}”" if p.judge.quote else "")
                    if p.judge else "–") + " |"
         out.append(f"| {p.part} | {present} | {ev} |" + (f" {llm}" if llm else ""))
     out.append("")
