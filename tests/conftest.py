@@ -1,8 +1,15 @@
-"""Shared fixtures: every test runs with COACH_HOME in a temporary folder."""
+"""Shared fixtures: every test runs with COACH_HOME in a temporary folder.
+
+The suite runs under pytest-xdist (`python3 -m coach.dev test` starts one worker per core):
+session-scoped fixtures are built once per worker, every temporary path is the worker's own,
+and nothing here may depend on which tests ran before in the same process.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +30,25 @@ def coach_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("COACH_HOME", str(home))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     return home
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The tests against a real llama.cpp server share one server per session: under
+    # `--dist loadgroup` they all go to the same worker instead of one server per worker.
+    for item in items:
+        if item.get_closest_marker("integration") is not None:
+            item.add_marker(pytest.mark.xdist_group("llm-server"))
+
+
+@pytest.fixture(autouse=True)
+def _detach_vector_store() -> Iterator[None]:
+    """A command run in-process attaches its home's rubric-vector file to the process-wide
+    embedder; detach it after the test, so the next test does not read another home's file."""
+    yield
+    embeddings = sys.modules.get("coach.embeddings")
+    shared = getattr(embeddings, "_shared", None)
+    if shared is not None:
+        shared.attach_store(None)
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +77,23 @@ def grader(embedder):  # type: ignore[no-untyped-def]
 def shared_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One index of the real notes for the whole run; built on first use, then a no-op."""
     return tmp_path_factory.mktemp("shared-index") / "index"
+
+
+@pytest.fixture(scope="session")
+def built_index_dir(shared_index_dir: Path, embedder, kb) -> Path:  # type: ignore[no-untyped-def]
+    """The shared index of the real notes, built (once per worker process)."""
+    from coach.retrieval.index import NoteIndex
+
+    NoteIndex(shared_index_dir, embedder).build(kb)
+    return shared_index_dir
+
+
+@pytest.fixture
+def home_with_index(coach_home: Path, built_index_dir: Path) -> Path:
+    """COACH_HOME holding a copy of the built index: a command that searches the notes finds
+    it up to date instead of embedding every note again in each test."""
+    shutil.copytree(built_index_dir, coach_home / "data" / "index")
+    return coach_home
 
 
 @pytest.fixture

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
+
+from cli_support import run_cli
 
 from coach.paths import REPO_ROOT
 
 
 def coach(*args: str, input: str | None = None, home: Path | None = None,
           env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, **(env or {})}
+    """`coach ARGS` through its real entry point, in this process (no new interpreter)."""
+    full_env = dict(env or {})
     if home is not None:
         full_env["COACH_HOME"] = str(home)
-    return subprocess.run([sys.executable, "-m", "coach", *args], input=input, text=True,
-                          capture_output=True, env=full_env, timeout=600)
+    return run_cli(*args, input=input, env=full_env)
 
 
 def test_grade_json(tmp_path: Path, coach_home: Path) -> None:
@@ -126,9 +126,9 @@ def test_eval_grader_bad_row_names_the_line(tmp_path: Path, coach_home: Path) ->
     assert proc.returncode == 1 and "bad.jsonl:1" in proc.stderr
 
 
-def test_search_cli(coach_home: Path) -> None:
+def test_search_cli(home_with_index: Path) -> None:
     proc = coach("search", "difference between bagging and boosting", "-k", "3", "--json",
-                 home=coach_home)
+                 home=home_with_index)
     assert proc.returncode == 0, proc.stderr
     hits = json.loads(proc.stdout)
     assert len(hits) == 3
