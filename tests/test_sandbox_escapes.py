@@ -163,13 +163,13 @@ def add(a, b):
                  "socket.create_connection(('127.0.0.1', {port}), timeout=2)\\n"
                  "print('connected')")
         out = subprocess.run(["python3", "-c", child], capture_output=True, text=True,
-                             timeout=4)
+                             timeout=20)
         return out.stdout + out.stderr.strip().splitlines()[-1]
     if route == 3:
         return socket.create_connection(("localhost", {port}), timeout=2) and "connected"
     return socket.getaddrinfo("example.com", 80) and "resolved"
 """
-    result = sandbox.run_tests(_question(), code)
+    result = sandbox.run_tests(_question(), code, timeout=40.0)
     shown = _values(result)
     assert _connections(server) == 0, shown
     assert not any("'connected'" in m or "\\nconnected" in m for m in shown), shown
