@@ -84,7 +84,7 @@ def _half(points: Sequence[KeyPoint], key: str) -> list[KeyPoint]:
 
 
 def _code_block(q: CodingQuestion) -> str:
-    return f"```python\n{q.reference_solution.strip()}\n```"
+    return f"```{q.language}\n{q.reference_solution.strip()}\n```"
 
 
 def _unrelated(kb: KnowledgeBase, bq: BankQuestion) -> BankQuestion:
