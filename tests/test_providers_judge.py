@@ -162,3 +162,48 @@ def test_eval_predictor_returns_the_combined_score_scaled_to_the_row(services, r
     expected = CombinedGrader(services.grader, FakeProvider([verdict(**{
         "log-odds": "adds 0.7 to the log-odds of churn"})])).grade(rubric, GOOD).score
     assert value == pytest.approx(expected / 5 * 10)
+
+
+GRU_WRONG = ("A GRU has three gates and a separate cell state, so it has more parameters than "
+             "an LSTM. I would pick whichever does better on validation.")
+
+
+def test_judge_contradiction_is_never_credited_and_wrong_claims_are_checked(grader, kb) -> None:  # type: ignore[no-untyped-def]
+    rubric = rubric_for(kb.question("rnn-lstm-3").question)
+    fake = FakeProvider([{
+        "points": [
+            {"id": "gru-structure", "verdict": "contradicted",
+             "quote": "A GRU has three gates and a separate cell state"},
+            {"id": "fewer-params", "verdict": "contradicted",
+             "quote": "it has more parameters than an LSTM"},
+            {"id": "choose-empirically", "verdict": "stated",
+             "quote": "I would pick whichever does better on validation"},
+            {"id": "update-interpolation", "verdict": "absent", "quote": ""},
+        ],
+        "wrong_claims": [
+            {"quote": "so it has more parameters than an LSTM",
+             "correction": "A GRU has fewer parameters: two gates instead of three."},
+            {"quote": "GRUs never converge", "correction": "Not said by the candidate."},
+        ],
+        "gap": "The GRU's structure.",
+    }])
+    grade = CombinedGrader(grader, fake).grade(rubric, GRU_WRONG)
+    verdicts = {k.id: k.verdict for k in grade.key_points}
+    assert verdicts["gru-structure"] == verdicts["fewer-params"] == "contradicted"
+    assert all(k.status == "missed" for k in grade.key_points if k.verdict == "contradicted")
+    wrong = [m for m in grade.misconceptions if not m.listed]
+    # The invented quote is dropped; the real one is kept with its exact place.
+    assert [m.evidence.text for m in wrong] == ["so it has more parameters than an LSTM"]
+    assert GRU_WRONG[wrong[0].evidence.start:wrong[0].evidence.end] == wrong[0].evidence.text
+    llm = grade.llm
+    assert llm is not None
+    # Only choose-empirically (weight 1 of the rubric) is credited, minus three errors.
+    assert float(llm["score"]) <= 1.0  # type: ignore[arg-type]
+    assert grade.score <= 1.5
+
+
+def test_old_judge_words_are_still_understood(grader, rubric) -> None:  # type: ignore[no-untyped-def]
+    fake = FakeProvider([verdict(**{"log-odds": "adds 0.7 to the log-odds of churn"})])
+    grade = CombinedGrader(grader, fake).grade(rubric, GOOD)
+    points = {p["id"]: p for p in grade.llm["points"]}  # type: ignore[index, union-attr]
+    assert points["log-odds"]["status"] == "covered"

@@ -99,13 +99,29 @@ def questions_show(question_id: str,
 
 
 @app.command("grade")
-def grade(question: str = typer.Option(..., "--question", help="Bank question id."),
-          answer_file: Path = typer.Option(..., "--answer-file", help="File with the answer; "
-                                           "'-' reads standard input."),
-          as_json: bool = typer.Option(False, "--json")) -> None:
-    """Grade one answer against a bank question."""
+def grade(question: str | None = typer.Option(None, "--question", help="Bank question id."),
+          answer_file: Path | None = typer.Option(None, "--answer-file",
+                                                  help="File with the answer; '-' reads "
+                                                  "standard input."),
+          batch: Path | None = typer.Option(
+              None, "--batch", help="JSON lines: id, answer and question_id, or question + "
+              "reference_answer (optional rubric: a list of key points)."),
+          as_json: bool = typer.Option(False, "--json",
+                                       help="JSON (with --batch: one grade per line).")) -> None:
+    """Grade one answer against a bank question, or a batch file of answers."""
     import io
     import sys
+
+    if batch is not None:
+        if question is not None or answer_file is not None:
+            raise CoachError("--batch takes the questions from the file — leave out "
+                             "--question and --answer-file")
+        from coach.cli.batch_cmd import run_batch
+
+        run_batch(batch, as_json)
+        return
+    if question is None or answer_file is None:
+        raise CoachError("give --question ID and --answer-file FILE, or --batch FILE")
 
     from coach.cli.render import print_grade
     from coach.grading.rubric import rubric_for

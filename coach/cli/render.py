@@ -9,7 +9,10 @@ from coach.reports.judge import judge_feedback, point_judges, question_judge
 from coach.reports.safe_text import visible
 from coach.reports.text import judge_notes, judge_text, point_judge_text
 
-MARK = {"covered": "✓", "partial": "~", "missed": "✗"}
+MARK = {"stated": "✓", "partial": "~", "unverified": "?", "contradicted": "✗",
+        "absent": "·"}
+WORD = {"stated": "", "partial": "partly: ", "unverified": "addressed, not verified: ",
+        "contradicted": "WRONG: ", "absent": "missed: "}
 
 
 def _quoted(text: str, limit: int = 160) -> str:
@@ -28,14 +31,19 @@ def grade_lines(grade: Grade) -> list[str]:
     for kp in grade.key_points:
         tag = " (after a follow-up)" if kp.prompted else ""
         llm = points.get(kp.id)
-        lines.append(f"  {MARK[kp.status]} {kp.text}{tag}"
+        lines.append(f"  {MARK[kp.verdict]} {WORD[kp.verdict]}{kp.text}{tag}"
                      + (f" [{point_judge_text(llm)}]" if llm else ""))
-        if kp.evidence is not None and kp.status != "missed":
+        if kp.evidence is not None and kp.verdict == "contradicted":
+            lines.append(f"      you said {_quoted(kp.evidence.text)} — that contradicts it")
+        elif kp.evidence is not None and kp.verdict != "absent":
             lines.append(f"      {_quoted(kp.evidence.text)}")
+        if kp.verdict == "unverified" and kp.reference:
+            lines.append(f"      compare the model answer: {_quoted(kp.reference)}")
         if llm is not None and llm.quote is not None:
             lines.append(f"      LLM judge quoted: {_quoted(llm.quote.text)}")
     for m in grade.misconceptions:
-        lines.append(f"  ! Misconception: “{' '.join(m.evidence.text.split())[:140]}”")
+        label = "Misconception" if m.listed else "Wrong claim"
+        lines.append(f"  ! {label}: “{' '.join(m.evidence.text.split())[:140]}”")
         lines.append(f"      Correction: {m.correction}")
     if grade.star is not None:
         parts = ", ".join(f"{p.part} {'✓' if p.present else '✗'}" for p in grade.star.parts)
@@ -55,7 +63,8 @@ def grade_lines(grade: Grade) -> list[str]:
     if judge is not None:
         lines += [f"  • {note}" for note in judge_notes(judge)]
     for f in grade.feedback:
-        if not f.startswith(("Covered:", "Tests passed")) and not (
+        if not f.startswith(("Covered:", "Tests passed", "Wrong:", "Addressed, not verified",
+                             "Misconception:", "Wrong claim:")) and not (
                 judge is not None and judge_feedback(f)):
             lines.append(f"  • {f}")
     return lines

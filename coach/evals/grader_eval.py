@@ -11,7 +11,9 @@ from typing import Any
 
 from coach.errors import CoachError
 from coach.evals import metrics
+from coach.evals.verdict_metrics import THREE_WAY, three_way, verdict_metrics
 from coach.grading.grader import Grader
+from coach.grading.models import Grade
 from coach.grading.rubric import Rubric, adhoc_rubric, rubric_for
 from coach.knowledge.loader import KnowledgeBase
 
@@ -24,6 +26,10 @@ class Row:
     max_score: float
     rubric: Rubric
     label: str | None
+    points: dict[str, Any] | None = None
+    """Per key point: {"verdict": stated|contradicted|absent, "span": exact words or None}."""
+    misconceptions: tuple[str, ...] = ()
+    """The listed misconception claims the answer states (verdict datasets)."""
 
 
 def read_dataset(path: Path, kb: KnowledgeBase | None) -> list[Row]:
@@ -58,7 +64,9 @@ def read_dataset(path: Path, kb: KnowledgeBase | None) -> list[Row]:
             raise CoachError(f"{path}:{n}: bad row ({type(exc).__name__}: {exc}) — each line "
                              "needs id, answer, score, max_score and question_id or question "
                              "with reference_answer") from None
-        rows.append(Row(str(item.get("id", n)), answer, score, top, rubric, item.get("label")))
+        points = item.get("points") if isinstance(item.get("points"), dict) else None
+        rows.append(Row(str(item.get("id", n)), answer, score, top, rubric, item.get("label"),
+                        points, tuple(item.get("misconceptions") or ())))
     if not rows:
         raise CoachError(f"{path}: the dataset is empty")
     return rows
@@ -73,11 +81,15 @@ def evaluate(rows: list[Row], grader: Grader, *, name: str = "",
     if predict is None:
         grader.warm_batch([(r.rubric, r.answer) for r in rows])
     preds: list[float] = []
+    grades: list[Grade | None] = []
     for i, row in enumerate(rows):
         if predict is not None:
             p = predict(row)
+            grades.append(None)
         else:
-            p = grader.grade(row.rubric, row.answer).score / 5.0 * row.max_score
+            g = grader.grade(row.rubric, row.answer)
+            grades.append(g)
+            p = g.score / 5.0 * row.max_score
         preds.append(p)
         if progress:
             progress(i + 1, len(rows))
@@ -99,6 +111,11 @@ def evaluate(rows: list[Row], grader: Grader, *, name: str = "",
     }
     if set(r.score / r.max_score for r in rows) <= {0.0, 1.0}:
         result["auc"] = metrics.auc(pred5, [int(r.score >= r.max_score) for r in rows])
+    if {r.label for r in rows} <= set(THREE_WAY) and any(r.label == "contradictory"
+                                                          for r in rows):
+        result.update(three_way(rows, pred5, grades))
+    if any(r.points for r in rows) and all(g is not None for g in grades):
+        result["verdicts"] = verdict_metrics(rows, [g for g in grades if g is not None])
     for key, value in list(result.items()):
         if isinstance(value, float):
             result[key] = round(value, 4)

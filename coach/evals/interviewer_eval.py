@@ -28,8 +28,9 @@ from coach.knowledge.models import KINDS, BankQuestion
 
 NGRAM = 6
 NON_ANSWERS = ("idk", "empty", "gibberish", "off-topic", "rambling", "keyword-salad")
-CHECKS = ("order", "injection", "target", "leak", "repeat")
-TEMPLATES = ("followup_missed", "followup_star", "followup_misconception")
+CHECKS = ("order", "injection", "target", "leak", "repeat", "challenge")
+TEMPLATES = ("followup_missed", "followup_star", "followup_misconception",
+             "followup_contradiction")
 
 
 @dataclass
@@ -112,6 +113,10 @@ def judge_followup(fu: FollowUp | None, persona: Persona,
         if fu.target in persona.claims:
             return True, ""
         return False, f"challenges a misconception the answer does not hold: {fu.target[:80]}"
+    if fu.kind == "contradiction":
+        if fu.target in persona.covered:
+            return False, f"challenges key point '{fu.target}', which the answer states"
+        return True, ""
     if fu.kind == "star":
         return (fu.target in grade_star_missing,
                 "" if fu.target in grade_star_missing else f"STAR part {fu.target} is present")
@@ -263,10 +268,18 @@ def evaluate(services: Any, *, per_kind: int = 6, personas: Sequence[str] = PERS
     n_sessions, session_fus, repeat_fail, session_leaks = (
         run_sessions(services, sessions, session_questions) if sessions else (0, 0, [], []))
     leak_fail += session_leaks
+    # A wrong claim is challenged before anything else is asked.
+    wrong = [o for o in outcomes if o.persona == "misconception"]
+    challenge_fail = [Failure("challenge", f"{o.question_id} [{o.persona}]",
+                              "the follow-up does not challenge the stated misconception: "
+                              + (o.followup["kind"] if o.followup else "no follow-up"))
+                      for o in wrong if o.followup is None
+                      or o.followup["kind"] not in ("misconception", "contradiction")]
     totals = {"order": order_n, "injection": inj_n, "target": len(with_fu),
-              "leak": len(with_fu) + session_fus, "repeat": n_sessions}
+              "leak": len(with_fu) + session_fus, "repeat": n_sessions,
+              "challenge": len(wrong)}
     failures = {"order": order_fail, "injection": inj_fail, "target": target_fail,
-                "leak": leak_fail, "repeat": repeat_fail}
+                "leak": leak_fail, "repeat": repeat_fail, "challenge": challenge_fail}
     checks = {name: {"total": totals[name], "failed": len(failures[name]),
                      "pass_rate": round(1 - len(failures[name]) / totals[name], 4)
                      if totals[name] else None} for name in CHECKS}

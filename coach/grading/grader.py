@@ -26,19 +26,24 @@ import numpy as np
 
 from coach.embeddings import Embedder
 from coach.grading import signals
+from coach.grading.conflicts import conflict_features
 from coach.grading.features import ANCHORS, Calibration, FeatureExtractor, Prepared
 from coach.grading.models import (
+    STATUS_OF,
     CodeResult,
     Grade,
     KeyPointResult,
     MisconceptionHit,
     Quote,
     StarResult,
+    VerifierProbs,
     level_for,
 )
 from coach.grading.relevance import StoryFit, StoryRelevance, bank_behavioral_rubrics
 from coach.grading.rubric import Rubric, RubricMisconception, RubricPoint
 from coach.grading.text import Unit, clean, content_stems, has_negation, words
+from coach.grading.verdicts import PointReading, VerdictRule
+from coach.grading.verifier import Verdict3, Verifier, shared_verifier
 
 COVERED = 0.5
 PARTIAL = 0.3
@@ -62,6 +67,21 @@ class _Answer:
     source: str
 
 
+def _window_text(quote: Quote) -> str:
+    return clean(quote.text)[:600]
+
+
+def misconception_strength(claim: Verdict3, correction: Verdict3) -> float:
+    """How clearly a window makes a misconception: it states the claim and contradicts the
+    correction (-2..2)."""
+    return (claim.entail - claim.contradict) + (correction.contradict - correction.entail)
+
+
+def _overlaps(a: Quote | None, b: Quote | None) -> bool:
+    return (a is not None and b is not None and a.source == b.source
+            and a.start < b.end and b.start < a.end)
+
+
 def point_parts(text: str) -> list[str]:
     """The separate claims of a compound key point, or [] when it is a single claim.
 
@@ -79,7 +99,7 @@ class Grader:
     def __init__(self, embedder: Embedder, calibration: Calibration | None = None,
                  *, run_code: bool = True, code_timeout: float = 5.0,
                  behavioral_contrast: Sequence[Rubric] | Callable[[], Sequence[Rubric]]
-                 | None = None) -> None:
+                 | None = None, verifier: Verifier | bool | None = True) -> None:
         """behavioral_contrast: the behavioral questions a story's fit is compared with, or
         a function giving them on the first behavioral grade (default: the bank's, loaded
         from the knowledge folder)."""
@@ -89,6 +109,12 @@ class Grader:
             else _bank_contrast)
         self.calibration = calibration or Calibration.load()
         self.fx = FeatureExtractor(embedder)
+        # verifier=True: the shipped one (when its weights are present); None/False: coverage
+        # only, every addressed point then reads "unverified".
+        self.verifier: Verifier | None = (
+            shared_verifier() if verifier is True and shared_verifier().available
+            else verifier if isinstance(verifier, Verifier) else None)
+        self.rule = VerdictRule(self.calibration.data.get("verdict"))
         self.run_code = run_code
         self.code_timeout = code_timeout
         self._code_runs: dict[tuple[str, str], Future[CodeResult]] = {}
@@ -140,6 +166,8 @@ class Grader:
                 texts += [m.claim, m.correction]
         if texts:  # the same for every answer to these questions: kept across sessions
             self.embedder.encode(list(dict.fromkeys(texts)), persist=True)
+        if self.verifier is not None:
+            self.verifier.load()
         unit_texts: list[str] = []
         for answer in answers:
             units, _ = self._units(answer[:MAX_CHARS], "")
@@ -241,36 +269,129 @@ class Grader:
 
     def _points(self, rubric: Rubric, main: _Answer,
                 extra: list[_Answer]) -> list[KeyPointResult]:
+        """A verdict for every key point: coverage finds the window, the verifier reads it."""
+        found, probs = self._evidence(rubric, [main, *extra])
         results = []
-        for point in rubric.points:
-            p, quote = self._point_cover(main, point, rubric)
-            p = self._cue_bonus(main, point.cues, p)
+        for point, row in zip(rubric.points, found, strict=True):
+            readings = [(self._read(point.text, p, q, probs), q) for p, q in row]
+            reading, quote = readings[0]
             prompted = False
-            if p < COVERED:
-                for ans in extra:
-                    pf, qf = self._point_cover(ans, point, rubric)
-                    pf = self._cue_bonus(ans, point.cues, pf)
-                    if pf >= COVERED and pf * PROMPTED_CREDIT > p:
-                        p, quote, prompted = pf * PROMPTED_CREDIT, qf, True
+            if reading.verdict not in ("stated", "contradicted"):
+                for later, qf in readings[1:]:
+                    if later.verdict == "stated" and \
+                            later.credit * PROMPTED_CREDIT > reading.credit:
+                        reading = PointReading("stated", later.credit * PROMPTED_CREDIT,
+                                               later.stated)
+                        quote, prompted = qf, True
                         break
-            status = ("covered" if p >= COVERED or (prompted and p >= COVERED * PROMPTED_CREDIT)
-                      else "partial" if p >= PARTIAL else "missed")
+                    if later.verdict == "contradicted" and reading.verdict != "partial":
+                        reading, quote, prompted = later, qf, True
+                        break
+            v = probs.get((point.text, _window_text(quote))) if quote is not None else None
             results.append(KeyPointResult(
-                id=point.id, text=point.text, weight=point.weight, status=status,
-                confidence=round(min(1.0, p), 3),
-                evidence=quote if status != "missed" else None,
+                id=point.id, text=point.text, weight=point.weight,
+                status=STATUS_OF[reading.verdict], verdict=reading.verdict,
+                confidence=round(min(1.0, reading.credit), 3),
+                evidence=quote if reading.verdict != "absent" else None,
                 prompted=prompted, dimension=point.dimension,
+                verifier=VerifierProbs(entail=v.entail, contradict=v.contradict,
+                                       neutral=v.neutral) if v is not None else None,
             ))
+        if any(k.verdict == "unverified" for k in results):
+            refs = self._model_windows(rubric)
+            for k in results:
+                if k.verdict == "unverified":
+                    k.reference = refs.get(k.id)
         return results
 
+    def _evidence(self, rubric: Rubric, answers: list[_Answer]
+                  ) -> tuple[list[list[tuple[float, Quote | None]]],
+                             dict[tuple[str, str], Verdict3]]:
+        """Per key point and answer: coverage and window; the verifier on every window."""
+        found: list[list[tuple[float, Quote | None]]] = []
+        pairs: list[tuple[str, str]] = []
+        for point in rubric.points:
+            row = []
+            for ans in answers:
+                p, quote = self._point_cover(ans, point, rubric)
+                row.append((self._cue_bonus(ans, point.cues, p), quote))
+                if quote is not None:
+                    pairs.append((point.text, _window_text(quote)))
+            found.append(row)
+        return found, self._verify(pairs)
+
+    def point_evidence(self, rubric: Rubric, answer: str
+                       ) -> list[tuple[float, Verdict3 | None, Quote | None]]:
+        """Coverage, verifier probabilities and window of every key point in one answer, before
+        any verdict: what the verdict rule is fitted on (evals/fit_verdicts.py)."""
+        main = self._prepare(answer[:MAX_CHARS], rubric, "answer", [])
+        found, probs = self._evidence(rubric, [main])
+        out = []
+        for point, row in zip(rubric.points, found, strict=True):
+            p, quote = row[0]
+            v = probs.get((point.text, _window_text(quote))) if quote is not None else None
+            out.append((p, v, quote))
+        return out
+
+    def misconception_evidence(self, rubric: Rubric, answer: str
+                               ) -> list[tuple[float, float, Verdict3 | None, Verdict3 | None]]:
+        """Per misconception: (claim coverage, correction coverage, verifier on claim, on
+        correction) at the claim's window — what the misconception cut-off is fitted on."""
+        ans = self._prepare(answer[:MAX_CHARS], rubric, "answer", [])
+        out: list[tuple[float, float, Verdict3 | None, Verdict3 | None]] = []
+        for m in rubric.misconceptions:
+            p_claim, quote = self._cover(ans, [m.claim], rubric)
+            p_corr = self._cover(ans, [m.correction], rubric)[0]
+            if quote is None:
+                out.append((p_claim, p_corr, None, None))
+                continue
+            w = _window_text(quote)
+            probs = self._verify([(m.claim, w), (m.correction, w)])
+            out.append((p_claim, p_corr, probs.get((m.claim, w)),
+                        probs.get((m.correction, w))))
+        return out
+
+    def _read(self, statement: str, coverage: float, quote: Quote | None,
+              probs: dict[tuple[str, str], Verdict3]) -> PointReading:
+        if quote is None:
+            return PointReading("absent", 0.0, 0.0)
+        return self.rule.read(coverage, probs.get((statement, _window_text(quote))),
+                              conflict_features(statement, quote.text))
+
+    def _verify(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Verdict3]:
+        if not pairs or self.verifier is None:
+            return {}
+        unique = list(dict.fromkeys(pairs))
+        return dict(zip(unique, self.verifier.score(unique), strict=True))
+
+    def _model_windows(self, rubric: Rubric) -> dict[str, str]:
+        """Each key point's words in the model answer (to set beside an unverified point)."""
+        if not rubric.model_answer.strip():
+            return {}
+        prep = self.fx.prepare(rubric.model_answer, rubric.prompt)
+        out = {}
+        for point in rubric.points:
+            best = self.fx.best_features(prep, point.references, rubric.prompt)
+            if best is not None:
+                lo, hi = prep.units[best[1]], prep.units[best[2]]
+                out[point.id] = rubric.model_answer[lo.start: hi.end].strip()
+        return out
+
     def _misconceptions(self, rubric: Rubric, answers: list[_Answer]) -> list[MisconceptionHit]:
-        # A claim counts when it is clearly stated and stated more clearly than its correction.
-        # Both cut-offs are fitted on the training split (evals/fit_curve.py): looser ones
-        # also flag answers that bring a claim up only to correct it.
+        # Two ways to catch a claim. (1) Coverage: the claim is clearly stated and stated more
+        # clearly than its correction (cut-offs fitted on the training split,
+        # evals/fit_curve.py). (2) The verifier: the window most like the claim entails the
+        # claim and contradicts the correction, so a paraphrase in other words is caught too
+        # (cut-off fitted with the verdict rule, evals/fit_verdicts.py).
         rule = self.calibration.data.get("misconception", {})
         min_claim = float(rule.get("min_claim", 0.6))
         margin = float(rule.get("margin", 0.1))
-        hits = []
+        verdict_rule = self.rule.data
+        min_verified = float(verdict_rule.get("misconception", 0.9))
+        min_topic = float(verdict_rule.get("misconception_min_coverage", 0.2))
+        windows: list[tuple[RubricMisconception, _Answer, float, Quote]] = []
+        pairs: list[tuple[str, str]] = []
+        hits: list[MisconceptionHit] = []
         for m in rubric.misconceptions:
             for ans in answers:
                 found = self.claim_and_correction(ans, m, rubric, min_claim)
@@ -278,6 +399,25 @@ class Grader:
                     hits.append(MisconceptionHit(claim=m.claim, correction=m.correction,
                                                  evidence=found[2]))
                     break
+            else:
+                for ans in answers:
+                    p_claim, quote = self._cover(ans, [m.claim], rubric)
+                    if quote is not None and p_claim >= min_topic and \
+                            p_claim > self._cover(ans, [m.correction], rubric)[0]:
+                        windows.append((m, ans, p_claim, quote))
+                        pairs += [(m.claim, _window_text(quote)),
+                                  (m.correction, _window_text(quote))]
+        probs = self._verify(pairs)
+        done = {h.claim for h in hits}
+        for m, _ans, _p, quote in windows:
+            if m.claim in done or not probs:
+                continue
+            claim = probs[(m.claim, _window_text(quote))]
+            corr = probs[(m.correction, _window_text(quote))]
+            if misconception_strength(claim, corr) >= min_verified:
+                hits.append(MisconceptionHit(claim=m.claim, correction=m.correction,
+                                             evidence=quote))
+                done.add(m.claim)
         return hits
 
     def claim_and_correction(self, ans: _Answer, m: RubricMisconception, rubric: Rubric,
@@ -313,8 +453,11 @@ class Grader:
         if novelty < 0.15 and q_sim > 0.75:
             flags.append("repeats-question")
             cap = min(cap, 0.5)
+        topic_stems = set(content_stems(" ".join([rubric.prompt, rubric.model_answer,
+                                                  *(p.text for p in rubric.points)])))
         if (rubric.coding is None or not signals.has_code(main.raw)) and (
-                signals.is_keyword_list(main.raw) or signals.is_word_salad(main.raw)):
+                signals.is_keyword_list(main.raw) or signals.is_word_salad(main.raw)
+                or signals.bare_list_units(main.raw, topic_stems)):
             flags.append("keyword-list")
             cap = min(cap, 0.5)
         topic_refs = [rubric.prompt, rubric.model_answer] if rubric.model_answer else [
@@ -338,7 +481,9 @@ class Grader:
                  for i, f in enumerate(followups) if f and f.strip()]
         points = self._points(rubric, main, extra)
         miscon = self._misconceptions(rubric, [main, *extra])
-        best_p = max((k.confidence for k in points if not k.prompted), default=0.0)
+        # An answer that talks about a point (even wrongly) is on topic.
+        best_p = max((max(k.confidence, 0.5 if k.verdict in ("contradicted", "unverified")
+                          else 0.0) for k in points if not k.prompted), default=0.0)
         cap = self._answer_level_flags(main, rubric, flags, best_p)
         total_w = sum(k.weight for k in points) or 1.0
         fraction = sum(k.weight * k.confidence for k in points) / total_w
@@ -361,7 +506,10 @@ class Grader:
                 flags.append("code-not-isolated")
         else:
             score = approach
-        score -= MISCONCEPTION_PENALTY * len(miscon) + HINT_PENALTY * hints_used
+        errors = len(miscon) + sum(
+            1 for k in points if k.verdict == "contradicted" and not any(
+                _overlaps(k.evidence, m.evidence) for m in miscon))
+        score -= MISCONCEPTION_PENALTY * errors + HINT_PENALTY * hints_used
         score = round(max(0.0, min(cap, score, 5.0)), 1)
         grade = Grade(
             question_id=rubric.question_id, kind=rubric.kind, score=score,
@@ -462,7 +610,7 @@ class Grader:
         (evals/fit_curve.py) so no on-topic story there is flagged.
         """
         rule = self.calibration.data.get("behavioral_off_question")
-        if not rule or main.prepared is None:
+        if not rule or main.prepared is None or rubric.star is None:  # not a bank question
             return None
         fit = self.story_relevance.fit(rubric, main.prepared.vectors, main.raw)
         if fit is None or fit.z >= float(rule["max_z"]) or fit.margin >= float(rule["max_margin"]):
@@ -506,15 +654,23 @@ def feedback_lines(grade: Grade, rubric: Rubric) -> list[str]:
     for flag in grade.flags:
         if flag in FLAG_TEXT:
             lines.append(FLAG_TEXT[flag])
-    covered = [k for k in grade.key_points if k.status == "covered"]
+    covered = [k for k in grade.key_points if k.verdict == "stated"]
     if covered:
         lines.append("Covered: " + _listed(k.text for k in covered[:4]))
-    missed = sorted((k for k in grade.key_points if k.status != "covered"),
+    for k in grade.key_points:
+        if k.verdict == "contradicted" and k.evidence is not None:
+            lines.append(f"Wrong: “{k.evidence.text.strip()[:160]}” — in fact: {k.text}")
+    unverified = [k for k in grade.key_points if k.verdict == "unverified"]
+    if unverified:
+        lines.append("Addressed, not verified (compare with the model answer): "
+                     + _listed(k.text for k in unverified[:3]))
+    missed = sorted((k for k in grade.key_points if k.verdict in ("partial", "absent")),
                     key=lambda k: -k.weight)
     if missed:
         lines.append("To strengthen: " + _listed(k.text for k in missed[:3]))
     for m in grade.misconceptions:
-        lines.append(f"Misconception: “{m.evidence.text[:120]}” — {m.correction}")
+        label = "Misconception" if m.listed else "Wrong claim"
+        lines.append(f"{label}: “{m.evidence.text[:120]}” — {m.correction}")
     if grade.code is not None:
         if grade.code.parsed and grade.code.total:
             lines.append(f"Tests passed: {grade.code.passed}/{grade.code.total}"

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 Level = Literal["no credit", "weak", "partial", "good", "strong"]
 Status = Literal["covered", "partial", "missed"]
+Verdict = Literal["stated", "partial", "unverified", "contradicted", "absent"]
+"""What the answer does with a key point: states it correctly; states part of it; talks about
+it in a way the offline verifier can neither confirm nor refute ('addressed, not verified');
+says something incompatible with it; or never states it."""
 StarName = Literal["situation", "task", "action", "result"]
-GRADE_VERSION = 1
+GRADE_VERSION = 2
+STATUS_OF: dict[str, Status] = {"stated": "covered", "partial": "partial",
+                                "unverified": "partial", "contradicted": "missed",
+                                "absent": "missed"}
 
 
 def level_for(score: float) -> Level:
@@ -34,23 +41,53 @@ class Quote(BaseModel):
     """'answer' or 'followup-N' (the N-th follow-up answer, from 1)."""
 
 
+class VerifierProbs(BaseModel):
+    """The verifier's reading of the evidence window against the key point."""
+
+    entail: float
+    contradict: float
+    neutral: float
+
+
 class KeyPointResult(BaseModel):
     id: str
     text: str
     weight: float
     status: Status
+    """Kept for older readers: stated -> covered; partial/unverified -> partial; else missed."""
+    verdict: Verdict = "absent"
     confidence: float = Field(ge=0, le=1)
-    """The grader's probability that the point is covered."""
+    """The grader's probability that the point is stated correctly (its credit)."""
     evidence: Quote | None = None
+    """For stated/partial/unverified: the words that state the point; for contradicted: the
+    words that contradict it."""
     prompted: bool = False
     """Covered only after a follow-up asked for it."""
     dimension: str | None = None
+    verifier: VerifierProbs | None = None
+    reference: str | None = None
+    """For an unverified point: the model answer's words on it, to compare with."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _verdict_of_old_grades(cls, data: Any) -> Any:
+        """Grades saved before verdicts existed (version 1) carry only a status."""
+        if isinstance(data, dict) and "verdict" not in data and "status" in data:
+            data = {**data, "verdict": {"covered": "stated", "partial": "partial"}.get(
+                data["status"], "absent")}
+        return data
+
+    @property
+    def credited(self) -> bool:
+        return self.verdict in ("stated", "partial")
 
 
 class MisconceptionHit(BaseModel):
     claim: str
     correction: str
     evidence: Quote
+    listed: bool = True
+    """False for a wrong claim no misconception lists (it contradicts the model answer)."""
 
 
 class StarPartResult(BaseModel):
@@ -115,4 +152,8 @@ class Grade(BaseModel):
 
     @property
     def covered(self) -> list[KeyPointResult]:
-        return [k for k in self.key_points if k.status != "missed"]
+        return [k for k in self.key_points if k.credited]
+
+    @property
+    def contradicted(self) -> list[KeyPointResult]:
+        return [k for k in self.key_points if k.verdict == "contradicted"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from coach.grading.text import split_units
@@ -62,9 +63,29 @@ def rubric_for(question: Question) -> Rubric:
     )
 
 
+_STORY = re.compile(
+    r"\b(tell me about|describe|walk me through|give (me )?an example of|share|talk about)\b"
+    r".{0,60}\b(a time|an? (situation|occasion|instance|project|moment|experience|case|"
+    r"example|conflict|failure|mistake|decision)|when you|the (hardest|toughest|biggest|most))"
+    r"|\bhave you ever\b|\btell me about yourself\b", re.IGNORECASE)
+
+
+def asks_for_story(question: str) -> bool:
+    """Whether a question asks for the candidate's own story (graded with STAR)."""
+    return bool(_STORY.search(question))
+
+
 def adhoc_rubric(question: str, reference: str, *, references: list[str] | None = None,
                  key_points: list[str] | None = None, question_id: str = "adhoc") -> Rubric:
-    """A rubric from a reference answer; key points come from the rubric list or its sentences."""
+    """A rubric from a reference answer; key points come from the rubric list or its sentences.
+
+    A question that asks for a story is behavioral: graded on STAR, ownership, a quantified
+    result and reflection, with the listed key points (if any) as a quarter of the score."""
+    if asks_for_story(question):
+        kps = tuple(RubricPoint(f"kp{i + 1}", t, 1.0, "", (t,))
+                    for i, t in enumerate(key_points or []) if t.strip())
+        return Rubric(question_id=question_id, kind="behavioral", prompt=question, points=kps,
+                      model_answer=reference)
     if key_points:
         points = tuple(RubricPoint(f"kp{i + 1}", t, 1.0, "", (t,))
                        for i, t in enumerate(key_points) if t.strip())

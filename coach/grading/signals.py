@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from coach.grading.models import Quote, StarName, StarPartResult, StarResult
-from coach.grading.text import STOPWORDS, Unit, letter_ratio, words
+from coach.grading.text import STOPWORDS, Unit, content_stems, letter_ratio, words
 
 IDK = re.compile(
     r"^\W*(i\s*(do\s*n[o']?t|dont|don’t)\s*know|idk|no\s*idea|not\s*sure|pass|skip|n/?a|"
@@ -116,6 +116,10 @@ def is_keyword_list(answer: str) -> bool:
         return False
     stop_share = sum(1 for w in ws if w in STOPWORDS) / len(ws)
     segments = [s for s in re.split(r"[,;\n•|/]+|\s-\s", answer) if s.strip()]
+    # Terse notes relate their terms ("L1 -> sparse", "bias: too simple"): those are claims,
+    # and a list where a third of the phrases make one is notes, not a list of words.
+    if segments and sum(1 for s in segments if _RELATES.search(s)) * 3 >= len(segments):
+        return False
     avg = sum(len(s.split()) for s in segments) / max(1, len(segments))
     if stop_share < 0.12 and avg <= 4.0 and len(segments) >= 3:
         return True
@@ -127,6 +131,24 @@ def is_keyword_list(answer: str) -> bool:
 
 
 _SENTENCE_END = re.compile(r"[.!?](\s|$)")
+_FILLER = re.compile(r"\b(good|great|interesting|tough) question\b|\bthought about (it|this)\b|"
+                     r"\b(let me think|that's a good one)\b", re.IGNORECASE)
+_RELATES = re.compile(
+    r"->|→|=>|<=?|>=?|≈|=|:\s|\b(is|are|was|were|be|has|have|so|because|than|when|if|vs|"
+    r"means|makes|gives|needs|uses|causes|prevents|avoids|keeps|drops|adds|removes|helps|"
+    r"hurts|reduces|increases|decreases|lowers|raises|shrinks|grows|goes|stays|becomes|"
+    r"only|never|always)\b", re.IGNORECASE)
+
+
+def bare_list_units(answer: str, topic: set[str]) -> bool:
+    """Whether the answer is a bare list once the sentences that say nothing about the topic
+    (filler: "good question, I have thought about it") are set aside."""
+    parts = [p for p in re.split(r"(?<=[.!?])\s+|\n+", answer) if p.strip()]
+    kept = [p for p in parts if set(content_stems(p)) & topic
+            and not _FILLER.search(p)]
+    return bool(kept) and len(kept) < len(parts) and is_keyword_list(", ".join(kept))
+
+
 _CODE = re.compile(r"```|^\s*(def|class|import|from)\s", re.MULTILINE)
 
 

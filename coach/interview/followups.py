@@ -11,7 +11,7 @@ from coach.prompts import render
 
 @dataclass(frozen=True)
 class FollowUp:
-    kind: str  # "misconception" | "missed" | "star"
+    kind: str  # "misconception" | "contradiction" | "missed" | "star"
     target: str  # key point id, STAR part, or the misconception claim
     text: str
 
@@ -26,6 +26,15 @@ def choose_followup(question: Question, grade: Grade, asked_targets: set[str]) -
                 quote = quote[:137].rsplit(" ", 1)[0] + "…"
             return FollowUp("misconception", hit.claim,
                             render("followup_misconception", key + hit.claim, quote=quote))
+    # A key point the answer contradicts is challenged next, in the candidate's own words and
+    # without the right answer: before any missed point is probed.
+    for k in sorted(grade.contradicted, key=lambda k: -k.weight):
+        if k.id not in asked_targets and k.evidence is not None:
+            quote = " ".join(k.evidence.text.split())
+            if len(quote) > 140:
+                quote = quote[:137].rsplit(" ", 1)[0] + "…"
+            return FollowUp("contradiction", k.id,
+                            render("followup_contradiction", key + k.id, quote=quote))
     if isinstance(question, BehavioralQuestion) and grade.star is not None:
         for part in grade.star.parts:
             if not part.present and part.part not in asked_targets:
@@ -33,7 +42,7 @@ def choose_followup(question: Question, grade: Grade, asked_targets: set[str]) -
                 return FollowUp("star", part.part,
                                 render("followup_star", key + part.part, probe=probe))
     probes = {k.id: k.probe for k in question.key_points}
-    missed = sorted((k for k in grade.key_points if k.status != "covered" and not k.prompted
+    missed = sorted((k for k in grade.key_points if k.verdict != "stated" and not k.prompted
                      and k.id not in asked_targets and probes.get(k.id)),
                     key=lambda k: (-k.weight, k.confidence))
     if missed:

@@ -2,11 +2,16 @@
 
 The rule (shown to the user as the grade's first feedback line):
   1. The offline grade is always computed first and is the fall-back.
-  2. LLM score = 5 x (weighted credit of the checked points: covered 1, partial 0.5,
-     missed or dropped 0; a point credited only from a follow-up answer earns 80%), minus
-     the offline penalties (0.75 per misconception, 0.25 per hint).
-  3. Combined = the mean of the offline and LLM scores, rounded to 0.1.
-  4. Guards: when the offline grader flagged the answer (text addressed to the grader,
+  2. LLM score = 5 x (weighted credit of the checked points: stated 1, partial 0.5,
+     absent, contradicted or dropped 0; a point credited only from a follow-up answer earns
+     80%), minus the offline penalties (0.75 per misconception, 0.25 per hint) and 0.75 per
+     point or wrong claim the judge found contradicted (with a verified quote).
+  3. No point either grader found contradicted is credited: a point the offline grader found
+     contradicted earns the LLM nothing, and a point the judge found contradicted (verified
+     quote) takes its credit back from the offline score, plus the 0.75 penalty. A point the
+     offline verifier could not decide ("addressed, not verified") takes the judge's verdict.
+  4. Combined = the mean of the offline and LLM scores, rounded to 0.1.
+  5. Guards: when the offline grader flagged the answer (text addressed to the grader,
      keyword list, off-topic, restating the question, nothing gradable) the combined score
      is never above the offline score. Coding answers keep the offline score (the tests
      decide); empty, "I don't know" and unreadable answers never reach the LLM.
@@ -20,7 +25,14 @@ from collections.abc import Sequence
 
 from coach.errors import CoachError
 from coach.grading.grader import HINT_PENALTY, MISCONCEPTION_PENALTY, PROMPTED_CREDIT, Grader
-from coach.grading.models import Grade, level_for
+from coach.grading.models import (
+    STATUS_OF,
+    Grade,
+    KeyPointResult,
+    MisconceptionHit,
+    Quote,
+    level_for,
+)
 from coach.grading.rubric import Rubric
 from coach.providers.base import ChatProvider
 from coach.providers.errors import reason_of
@@ -30,22 +42,68 @@ from coach.providers.redact import redact
 GUARD_FLAGS = {"instructions-to-grader", "keyword-list", "off-topic", "repeats-question",
                "no-content"}
 NO_LLM_FLAGS = {"empty", "no-answer", "gibberish"}
-CREDIT = {"covered": 1.0, "partial": 0.5, "missed": 0.0}
+CREDIT = {"covered": 1.0, "partial": 0.5, "missed": 0.0, "contradicted": 0.0}
+VERDICT_OF = {"covered": "stated", "partial": "partial", "missed": "absent",
+              "contradicted": "contradicted"}
 
 
 def llm_score(checked: CheckedVerdict, offline: Grade) -> float:
+    wrong_offline = {k.id for k in offline.key_points if k.verdict == "contradicted"}
     total = sum(p.weight for p in checked.points) or 1.0
     credit = sum(p.weight * CREDIT[p.status] * (PROMPTED_CREDIT if p.source.startswith(
-        "followup") else 1.0) for p in checked.points)
+        "followup") else 1.0) for p in checked.points if p.id not in wrong_offline)
     score = 5.0 * credit / total
-    score -= MISCONCEPTION_PENALTY * len(offline.misconceptions) + HINT_PENALTY * (
-        offline.hints_used)
+    errors = len(offline.misconceptions) + len(wrong_offline | {
+        p.id for p in checked.points if p.status == "contradicted"}) + len(checked.wrong_claims)
+    score -= MISCONCEPTION_PENALTY * errors + HINT_PENALTY * offline.hints_used
     return round(max(0.0, min(5.0, score)), 1)
+
+
+def merged_points(offline: Grade, checked: CheckedVerdict) -> list[KeyPointResult]:
+    """The offline points with the judge's word where it decides: contradicted by either
+    grader stays contradicted; an unverified point takes the judge's verdict."""
+    by_id = {p.id: p for p in checked.points}
+    out = []
+    for k in offline.key_points:
+        p = by_id.get(k.id)
+        if p is None or p.dropped:
+            out.append(k)
+            continue
+        update: dict[str, object] = {}
+        if p.status == "contradicted" and k.verdict != "contradicted":
+            update = {"verdict": "contradicted", "confidence": 0.0,
+                      "evidence": Quote(text=p.quote, start=p.start, end=p.end,
+                                        source=p.source)}
+        elif k.verdict == "unverified":
+            verdict = VERDICT_OF[p.status]
+            update = {"verdict": verdict,
+                      "confidence": CREDIT[p.status] if verdict != "absent" else 0.0}
+            if p.quote:
+                update["evidence"] = Quote(text=p.quote, start=p.start, end=p.end,
+                                           source=p.source)
+        if update:
+            verdict = str(update["verdict"])
+            update["status"] = STATUS_OF[verdict]
+            k = k.model_copy(update=update)
+        out.append(k)
+    return out
+
+
+def _offline_after_judge(offline: Grade, checked: CheckedVerdict) -> float:
+    """The offline score less the credit of points the judge showed to be contradicted."""
+    total = sum(k.weight for k in offline.key_points) or 1.0
+    wrong = {p.id for p in checked.points if p.status == "contradicted"}
+    lost = sum(k.weight * k.confidence for k in offline.key_points
+               if k.id in wrong and k.verdict != "contradicted")
+    n = sum(1 for k in offline.key_points if k.id in wrong and k.verdict != "contradicted")
+    score = offline.score - 5.0 * lost / total - MISCONCEPTION_PENALTY * n
+    return round(max(0.0, score), 1)
 
 
 def combine(offline: Grade, checked: CheckedVerdict, provider: str) -> Grade:
     judged = llm_score(checked, offline)
-    combined = round((offline.score + judged) / 2, 1)
+    base = _offline_after_judge(offline, checked) if offline.code is None else offline.score
+    combined = round((base + judged) / 2, 1)
     guards = sorted(GUARD_FLAGS & set(offline.flags))
     if offline.code is not None:
         combined, rule = offline.score, "coding answers keep the offline score (tests decide)"
@@ -55,6 +113,11 @@ def combine(offline: Grade, checked: CheckedVerdict, provider: str) -> Grade:
         rule = "mean of offline and LLM judge"
     credited = [p.text for p in checked.points if p.status == "covered" and p.id in
                 offline.missed]
+    points = merged_points(offline, checked)
+    wrong = [MisconceptionHit(claim=c.quote, correction=c.correction, listed=False,
+                              evidence=Quote(text=c.quote, start=c.start, end=c.end,
+                                             source=c.source))
+             for c in checked.wrong_claims]
     lines = [f"Score {combined:.1f}: offline grader {offline.score:.1f}, LLM judge "
              f"{judged:.1f} ({provider}); {rule}."]
     if credited:
@@ -67,9 +130,12 @@ def combine(offline: Grade, checked: CheckedVerdict, provider: str) -> Grade:
         "combined": combined, "rule": rule, "gap": checked.gap,
         "points": [p.to_dict() for p in checked.points],
         "dropped": len(checked.dropped),
+        "wrong_claims": [c.__dict__ for c in checked.wrong_claims],
     }
     return offline.model_copy(update={
         "score": combined, "level": level_for(combined), "grader": "offline+llm",
+        "key_points": points, "missed": [k.id for k in points if k.status == "missed"],
+        "misconceptions": [*offline.misconceptions, *wrong],
         "llm": llm, "feedback": [*lines, *offline.feedback]})
 
 

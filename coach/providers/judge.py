@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from coach.embeddings import Embedder
 from coach.grading import signals
@@ -28,20 +28,45 @@ RELATED = 0.3
 MIN_QUOTE_WORDS = 2
 
 
+# The offline grader's words; older models sometimes answer in the judge's former ones.
+_ALIASES = {"covered": "stated", "missed": "absent", "wrong": "contradicted"}
+CHECKED_STATUS = {"stated": "covered", "partial": "partial", "contradicted": "contradicted",
+                  "absent": "missed"}
+
+
 class PointVerdict(BaseModel):
     """The judge's decision on one key point."""
 
     id: str = Field(description="The key point id, exactly as listed.")
-    verdict: Literal["covered", "partial", "missed"]
+    verdict: Literal["stated", "partial", "contradicted", "absent"] = Field(
+        description="stated: said clearly and correctly; partial: touched on, vague or "
+                    "incomplete; contradicted: the answer says something incompatible with "
+                    "the point; absent: not said.")
     quote: str = Field(default="", description="Words copied exactly from the candidate's "
-                       "answer that state the point; empty when missed.",
+                       "answer that state the point (or, when contradicted, that contradict "
+                       "it); empty when absent.",
                        json_schema_extra={"maxLength": 240})
+
+    @field_validator("verdict", mode="before")
+    @classmethod
+    def _alias(cls, value: object) -> object:
+        return _ALIASES.get(value, value) if isinstance(value, str) else value
+
+
+class WrongClaim(BaseModel):
+    """A factually wrong statement in the answer, whether or not a key point covers it."""
+
+    quote: str = Field(description="The wrong statement, copied exactly from the answer.",
+                       json_schema_extra={"maxLength": 240})
+    correction: str = Field(description="One sentence: what is true instead.",
+                            json_schema_extra={"maxLength": 240})
 
 
 class JudgeVerdict(BaseModel):
     """One verdict for every key point, each backed by a verbatim quote from the answer."""
 
     points: list[PointVerdict]
+    wrong_claims: list[WrongClaim] = Field(default_factory=list)
     gap: str = Field(default="", description="One sentence naming the most important gap.",
                      json_schema_extra={"maxLength": 240})
 
@@ -71,9 +96,22 @@ class CheckedPoint:
 
 
 @dataclass
+class CheckedClaim:
+    """A wrong claim whose quote was found in the answer."""
+
+    quote: str
+    correction: str
+    source: str
+    start: int
+    end: int
+
+
+@dataclass
 class CheckedVerdict:
     points: list[CheckedPoint] = field(default_factory=list)
     gap: str = ""
+    wrong_claims: list[CheckedClaim] = field(default_factory=list)
+    dropped_claims: int = 0
 
     @property
     def dropped(self) -> list[CheckedPoint]:
@@ -125,7 +163,7 @@ def check(verdict: JudgeVerdict, rubric: Rubric, answer: str, followups: Sequenc
         if v is None:
             checked.dropped = "no verdict for this point"
             continue
-        if v.verdict == "missed":
+        if v.verdict == "absent":
             continue
         found = _locate(v.quote, sources)
         if found is None:
@@ -140,8 +178,17 @@ def check(verdict: JudgeVerdict, rubric: Rubric, answer: str, followups: Sequenc
         if float(vectors[0] @ vectors[1]) < RELATED:
             checked.dropped = "quote is not about this point"
             continue
-        checked.status, checked.quote = v.verdict, text
+        checked.status, checked.quote = CHECKED_STATUS[v.verdict], text
         checked.source, checked.start, checked.end = source, start, end
+    for wrong in verdict.wrong_claims[:10]:
+        found = _locate(wrong.quote, sources)
+        if found is None or _in_injection(sources[found[0]], found[1], found[2]):
+            out.dropped_claims += 1
+            continue
+        source, start, end = found
+        out.wrong_claims.append(CheckedClaim(sources[source][start:end],
+                                             wrong.correction.strip()[:300], source, start,
+                                             end))
     return out
 
 

@@ -27,6 +27,7 @@ from coach.reports.model import (
     TestReport,
     TopicReport,
     TurnStatus,
+    VerifierReport,
 )
 from coach.storage.db import now
 from coach.storage.repo import SessionRecord, TurnRecord
@@ -136,14 +137,16 @@ def _question(turn: TurnRecord, kb: KnowledgeBase, review_due: dict[str, str],
 def _fill_grade(report: QuestionReport, grade: Grade) -> None:
     judges = point_judges(grade)
     report.judge = question_judge(grade)
-    report.key_points = [KeyPointReport(id=k.id, text=k.text, weight=k.weight, status=k.status,
-                                        confidence=k.confidence, prompted=k.prompted,
-                                        evidence=_evidence(k.evidence) if k.status != "missed"
-                                        else None, judge=judges.get(k.id))
-                         for k in grade.key_points]
+    report.key_points = [KeyPointReport(
+        id=k.id, text=k.text, weight=k.weight, status=k.status, verdict=k.verdict,
+        verifier=VerifierReport(**k.verifier.model_dump()) if k.verifier else None,
+        reference=k.reference, confidence=k.confidence, prompted=k.prompted,
+        evidence=_evidence(k.evidence) if k.verdict != "absent" else None,
+        judge=judges.get(k.id)) for k in grade.key_points]
     report.misconceptions = [MisconceptionReport(claim=m.claim, correction=m.correction,
                                                  evidence=Evidence(text=m.evidence.text,
-                                                                   source=m.evidence.source))
+                                                                   source=m.evidence.source),
+                                                 listed=m.listed)
                              for m in grade.misconceptions]
     report.flags = list(grade.flags)
     report.feedback = list(grade.feedback)

@@ -10,7 +10,7 @@ from coach.reports.safe_text import valid_unicode, visible
 from coach.reports.style import CSS, JUDGE_CSS
 from coach.reports.text import (
     KIND_WORD,
-    STATUS_WORD,
+    VERDICT_WORD,
     blocks,
     date_of,
     judge_cell,
@@ -160,9 +160,13 @@ def _question(q: QuestionReport) -> str:
             if k.judge is not None:
                 llm = (f'<span class="judge {k.judge.verdict}">'
                        f"{_e(point_judge_text(k.judge))}</span>")
-            items.append(f'<li class="{k.status}"><span class="status">'
-                         f"{_e(STATUS_WORD[k.status])}{tag}</span>{llm}{_e(k.text)}"
-                         f"{_evidence(k.evidence)}"
+            wrong = ('<p class="meta">Your words say the opposite:</p>'
+                     if k.verdict == "contradicted" and k.evidence else "")
+            ref = (f'<p class="meta">Compare the model answer: “{_e(k.reference)}”</p>'
+                   if k.verdict == "unverified" and k.reference else "")
+            items.append(f'<li class="{k.status} {k.verdict}"><span class="status">'
+                         f"{_e(VERDICT_WORD[k.verdict])}{tag}</span>{llm}{_e(k.text)}"
+                         f"{wrong}{_evidence(k.evidence)}{ref}"
                          f"{_evidence(k.judge.quote if k.judge else None, 'LLM judge, ')}</li>")
         out.append(f'<ul class="points">{"".join(items)}</ul>')
     if q.judge is not None and judge_notes(q.judge):

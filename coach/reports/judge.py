@@ -17,7 +17,7 @@ from coach.reports.model import Evidence, OverallJudge, PointJudge, QuestionJudg
 COMBINED = "offline+llm"
 FAILED = "offline (llm failed: "
 UNAVAILABLE_RULE = "offline grade used"
-STATUSES = ("covered", "partial", "missed")
+STATUSES = ("covered", "partial", "missed", "contradicted")
 
 
 def question_judge(grade: Grade) -> QuestionJudge | None:

@@ -6,8 +6,8 @@ from coach.reports.model import QuestionReport, Report
 from coach.reports.safe_text import markdown_text, visible
 from coach.reports.text import (
     KIND_WORD,
-    STATUS_MARK,
-    STATUS_WORD,
+    VERDICT_MARK,
+    VERDICT_WORD,
     blocks,
     date_of,
     judge_cell,
@@ -121,10 +121,15 @@ def _question(q: QuestionReport) -> list[str]:
         for k in q.key_points:
             tag = " — after a follow-up" if k.prompted else ""
             llm = f" ({_md_user(point_judge_text(k.judge))})" if k.judge else ""
-            out.append(f"- {STATUS_MARK[k.status]} **{STATUS_WORD[k.status]}**{tag}{llm}: "
+            out.append(f"- {VERDICT_MARK[k.verdict]} **{VERDICT_WORD[k.verdict]}**{tag}{llm}: "
                        f"{_md_inline(k.text)}")
-            if k.evidence is not None:
+            if k.evidence is not None and k.verdict == "contradicted":
+                out.append(f"  - {source_label(k.evidence)} says the opposite: "
+                           f"“{_md_user(k.evidence.text)}”")
+            elif k.evidence is not None:
                 out.append(f"  - {source_label(k.evidence)}: “{_md_user(k.evidence.text)}”")
+            if k.verdict == "unverified" and k.reference:
+                out.append(f"  - compare the model answer: “{_md_user(k.reference)}”")
             if k.judge is not None and k.judge.quote is not None:
                 out.append(f"  - LLM judge quoted {source_label(k.judge.quote)}: "
                            f"“{_md_user(k.judge.quote.text)}”")

@@ -45,7 +45,7 @@ class Evidence(_Model):
 class PointJudge(_Model):
     """The LLM judge on one key point (or STAR part), after code checked its quote."""
 
-    verdict: Literal["covered", "partial", "missed"]
+    verdict: Literal["covered", "partial", "missed", "contradicted"]
     """What stands after the checks (a claim whose quote failed them counts as missed)."""
     claimed: str
     """What the model said: covered, partial, missed, or none (no verdict given)."""
@@ -55,11 +55,26 @@ class PointJudge(_Model):
     """Why the model's claim was not accepted, when it was not."""
 
 
+class VerifierReport(_Model):
+    """The offline verifier's probabilities for the quoted words against the key point."""
+
+    entail: float
+    contradict: float
+    neutral: float
+
+
 class KeyPointReport(_Judged):
     id: str
     text: str
     weight: float
     status: Literal["covered", "partial", "missed"]
+    verdict: Literal["stated", "partial", "unverified", "contradicted", "absent"] = "absent"
+    """stated / partial: credited; unverified: addressed, but the offline verifier could not
+    confirm it (compare with `reference`); contradicted: the quoted words say the opposite
+    (no credit, costs like a misconception); absent: not stated."""
+    verifier: VerifierReport | None = None
+    reference: str | None = None
+    """For an unverified point, the model answer's words on it."""
     confidence: float
     prompted: bool
     """Covered only after a follow-up asked for it."""
@@ -72,6 +87,8 @@ class MisconceptionReport(_Model):
     claim: str
     correction: str
     evidence: Evidence
+    listed: bool = True
+    """False for a wrong claim that no listed misconception names."""
 
 
 class TestReport(_Model):

@@ -53,7 +53,11 @@ ul.points li { margin: 0.4rem 0; padding-left: 1.6rem; position: relative; }
 ul.points li::before { position: absolute; left: 0.2rem; font-weight: 700; }
 ul.points li.covered::before { content: "✓"; color: var(--covered); }
 ul.points li.partial::before { content: "~"; color: var(--partial); }
-ul.points li.missed::before { content: "✗"; color: var(--missed); }
+ul.points li.missed::before { content: "·"; color: var(--missed); }
+ul.points li.contradicted::before { content: "✗"; color: var(--missed); font-weight: bold; }
+ul.points li.unverified::before { content: "?"; color: var(--accent); }
+li.contradicted .status { color: var(--missed); font-weight: bold; }
+li.unverified .status { color: var(--accent); }
 .status { font-size: 0.8rem; font-weight: 700; text-transform: uppercase; margin-right: 6px; }
 li.covered .status { color: var(--covered); } li.partial .status { color: var(--partial); }
 li.missed .status { color: var(--missed); }

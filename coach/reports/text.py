@@ -5,7 +5,13 @@ from __future__ import annotations
 from coach.reports.model import Evidence, OverallJudge, PointJudge, QuestionJudge
 
 STATUS_MARK = {"covered": "✓", "partial": "~", "missed": "✗"}
-STATUS_WORD = {"covered": "covered", "partial": "partly covered", "missed": "missed"}
+STATUS_WORD = {"covered": "covered", "partial": "partly covered", "missed": "missed",
+               "contradicted": "wrong"}
+VERDICT_MARK = {"stated": "✓", "partial": "~", "unverified": "?", "contradicted": "✗",
+                "absent": "·"}
+VERDICT_WORD = {"stated": "covered", "partial": "partly covered",
+                "unverified": "addressed, not verified", "contradicted": "wrong",
+                "absent": "missed"}
 KIND_WORD = {"technical": "technical", "behavioral": "behavioral",
              "system_design": "system design", "coding": "coding"}
 

@@ -11,8 +11,9 @@ from coach.reports.judge import judge_feedback, point_judges, question_judge
 from coach.reports.text import judge_notes, judge_text, point_judge_text
 from coach.storage.repo import TurnRecord
 
-MARK = {"covered": "✓", "partial": "~", "missed": "✗"}
-LABEL = {"covered": "covered", "partial": "partly covered", "missed": "missed"}
+MARK = {"stated": "✓", "partial": "~", "unverified": "?", "contradicted": "✗", "absent": "·"}
+LABEL = {"stated": "covered", "partial": "partly covered",
+         "unverified": "addressed, not verified", "contradicted": "wrong", "absent": "missed"}
 BARS = "▁▂▃▄▅▆▇█"
 
 
@@ -41,14 +42,19 @@ def grade_markdown(grade: Grade) -> str:
             after = " *(after a follow-up)*" if kp.prompted else ""
             llm = points.get(kp.id)
             after += f" *({_quote(point_judge_text(llm))})*" if llm else ""
-            lines.append(f"- {MARK[kp.status]} **{LABEL[kp.status]}:** {kp.text}{after}")
-            if kp.evidence is not None and kp.status != "missed":
+            lines.append(f"- {MARK[kp.verdict]} **{LABEL[kp.verdict]}:** {kp.text}{after}")
+            if kp.evidence is not None and kp.verdict == "contradicted":
+                lines.append(f"  > you said “{_quote(kp.evidence.text)}” — that contradicts it")
+            elif kp.evidence is not None and kp.verdict != "absent":
                 lines.append(f"  > “{_quote(kp.evidence.text)}”")
+            if kp.verdict == "unverified" and kp.reference:
+                lines.append(f"  > compare the model answer: “{_quote(kp.reference)}”")
             if llm is not None and llm.quote is not None:
                 gap = ["  >"] if lines[-1].startswith("  >") else []  # its own paragraph
                 lines += [*gap, f"  > LLM judge quoted: “{_quote(llm.quote.text)}”"]
     for hit in grade.misconceptions:
-        lines += ["", f"**Misconception:** “{_quote(hit.evidence.text)}”",
+        label = "Misconception" if hit.listed else "Wrong claim"
+        lines += ["", f"**{label}:** “{_quote(hit.evidence.text)}”",
                   f"**Correction:** {hit.correction}"]
     if grade.star is not None:
         parts = ", ".join(f"{p.part} {'✓' if p.present else '✗'}" for p in grade.star.parts)
@@ -62,7 +68,9 @@ def grade_markdown(grade: Grade) -> str:
         else:
             lines += ["", f"**Tests:** {code.passed}/{code.total} passed"]
             lines += [f"- ✗ {t.name}: {_quote(t.message)}" for t in code.tests if not t.passed]
-    tips = [f for f in grade.feedback if not f.startswith(("Covered:", "Tests passed"))
+    tips = [f for f in grade.feedback if not f.startswith((
+        "Covered:", "Tests passed", "Wrong:", "Addressed, not verified", "Misconception:",
+        "Wrong claim:"))
             and not (judge is not None and judge_feedback(f))]
     tips = judge_notes(judge) + tips if judge is not None else tips
     if tips:
@@ -73,7 +81,7 @@ def grade_markdown(grade: Grade) -> str:
 
 def rubric_lines(grade: Grade) -> list[tuple[str, str]]:
     """(status, text) per key point for the side panel."""
-    return [(kp.status, kp.text) for kp in grade.key_points]
+    return [(kp.verdict, kp.text) for kp in grade.key_points]
 
 
 def turn_markdown(turn: TurnRecord, question: BankQuestion | None, index: int,

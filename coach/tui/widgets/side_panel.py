@@ -15,7 +15,8 @@ from coach.knowledge.models import BankQuestion
 from coach.tui.messages import TimeUp
 from coach.tui.text import MARK, clock_text
 
-STYLE = {"covered": "green", "partial": "yellow", "missed": "red"}
+STYLE = {"stated": "green", "partial": "yellow", "unverified": "cyan", "contradicted": "bold red",
+         "absent": "red"}
 
 
 class SidePanel(VerticalScroll):
@@ -69,7 +70,7 @@ class SidePanel(VerticalScroll):
         text.append(f"Last graded answer — rubric\n{grade.score:.1f}/5 ({grade.level})\n",
                     style="bold")
         for kp in grade.key_points:
-            text.append(f"{MARK[kp.status]} ", style=STYLE[kp.status])
+            text.append(f"{MARK[kp.verdict]} ", style=STYLE[kp.verdict])
             text.append(f"{kp.text}\n")
         for hit in grade.misconceptions:
             text.append("! ", style="bold red")
