@@ -96,6 +96,11 @@ def questions_show(question_id: str,
         print(f"  hint: {h}")
     if answer:
         print("\nModel answer:\n" + qq.model_answer)
+        if qq.kind == "behavioral":
+            for flag in qq.red_flags:
+                print(f"  red flag: {flag}")
+            for signal in qq.staff_signals:
+                print(f"  staff signal: {signal}")
 
 
 @app.command("grade")

@@ -138,6 +138,10 @@ class BehavioralQuestion(_QuestionBase):
     star: StarRubric
     key_points: list[KeyPoint] = Field(default_factory=list, max_length=6)
     misconceptions: list[Misconception] = Field(default_factory=list)
+    red_flags: list[str] = Field(default_factory=list, max_length=8)
+    """Optional: what sinks an answer (blame, "we" with no "I", no numbers, no reflection)."""
+    staff_signals: list[str] = Field(default_factory=list, max_length=6)
+    """Optional: what separates a staff-level answer from a senior one."""
 
 
 class SystemDesignQuestion(_QuestionBase):
