@@ -11,6 +11,7 @@ import os
 import shutil
 import sys
 from collections.abc import Iterator
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
@@ -32,12 +33,45 @@ def coach_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+# Left out of the quick tier (`python3 -m coach.dev test --quick`, which deselects the marks
+# slow and integration) besides the tests marked in their own files: real processes, real
+# servers or browsers, sandboxed runs that wait for a limit, the whole bank embedded or
+# graded, evaluations over full datasets, rendered snapshots. File name -> test names
+# (fnmatch patterns, without parameters). A new test that takes more than a few seconds
+# gets `@pytest.mark.slow` in its file.
+SLOW_TESTS: dict[str, tuple[str, ...]] = {
+    "test_knowledge_quality.py": ("*",),  # the whole bank: embedded, graded, references run
+    "test_coding_references.py": ("*",),  # every reference solution in the sandbox
+    "test_sandbox_escapes.py": ("*",),  # each escape against the real isolation layer
+    "test_sandbox_kinds.py": ("test_a_torch_solution_runs_within_the_limits",
+                              "test_a_run_that_kills_the_coach_*"),
+    "test_sandbox.py": ("test_infinite_loop_hits_the_time_limit", "test_memory_cap",
+                        "test_no_network"),
+    "test_bench.py": ("test_help_probe_*", "test_tui_probe_*", "test_langchain_pipeline_*"),
+    "test_evals_interviewer.py": ("test_small_run_on_the_real_engine_*",
+                                  "test_command_prints_pass_rates_*",
+                                  "test_parallel_cases_give_the_same_outcomes"),
+    "test_evals_retrieval.py": ("test_command_reports_metrics_*",),
+    "test_reports.py": ("test_html_report_renders_in_headless_chromium_*",),
+    "test_session.py": ("test_sigkill_*",),
+    "test_line_mode_llm.py": ("test_ctrl_c_in_a_real_terminal_*",),
+    "test_storage_safety.py": ("test_report_and_history_run_while_another_process_writes",),
+    "test_robustness_signals.py": ("*",),  # real signals to a real process
+    "test_tui_snapshots.py": ("*",),
+    "test_tui_startup.py": ("test_home_screen_mounts_without_heavy_imports",),
+    "test_tui_first_screen.py": ("test_home_screen_does_not_load_the_engine",),
+}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # The tests against a real llama.cpp server share one server per session: under
-    # `--dist loadgroup` they all go to the same worker instead of one server per worker.
     for item in items:
+        # The tests against a real llama.cpp server share one server per session: under
+        # `--dist loadgroup` they all go to the same worker instead of one server per worker.
         if item.get_closest_marker("integration") is not None:
             item.add_marker(pytest.mark.xdist_group("llm-server"))
+        name = getattr(item, "originalname", item.name)
+        if any(fnmatch(name, pattern) for pattern in SLOW_TESTS.get(item.path.name, ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)

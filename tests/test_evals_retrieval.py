@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_support import run_cli
 
 from coach.errors import CoachError
 from coach.evals.retrieval_eval import (
@@ -118,8 +117,7 @@ def test_command_reports_metrics_and_writes_ranked_predictions(small_kb: Path, t
 def test_command_names_a_bad_dataset_in_one_line(small_kb: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "x", "query": "q", "relevant_notes": ["missing-note"]}\n')
-    proc = subprocess.run([sys.executable, "-m", "coach", "eval", "retrieval", "--dataset",
-                           str(bad)], capture_output=True, text=True, timeout=300)
+    proc = run_cli("eval", "retrieval", "--dataset", str(bad))
     assert proc.returncode == 1
     errors = [x for x in proc.stderr.splitlines() if x.startswith("error:")]
     assert errors == [

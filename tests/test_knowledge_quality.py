@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pytest
 import yaml
+from cli_support import run_cli
 
 from coach.grading.models import Grade
 from coach.grading.rubric import rubric_for
@@ -75,8 +75,8 @@ _REFLECTION = re.compile(
 
 
 def _coach(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "coach", *args], capture_output=True,
-                          text=True, timeout=900, cwd=REPO_ROOT)
+    """`coach ARGS` through its real entry point, in this process."""
+    return run_cli(*args)
 
 
 def _pairs_above(vectors: np.ndarray, threshold: float) -> Iterator[tuple[int, int, float]]:

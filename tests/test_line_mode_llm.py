@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import run_cli
 from fault_server import FaultServer, fault_server
 from typer.testing import CliRunner
 
@@ -193,9 +194,8 @@ def test_resume_shows_the_saved_llm_wording_without_asking_the_llm(services: Ser
 
 
 def coach(*args: str, home: Path, input: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COACH_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "coach", *args], input=input, text=True,
-                          capture_output=True, env=env, timeout=300)
+    """`coach ARGS` through its real entry point, in this process."""
+    return run_cli(*args, input=input, env={"COACH_HOME": str(home)})
 
 
 def test_bad_llm_flags_are_one_error_line_and_start_nothing(coach_home: Path) -> None:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_support import run_cli
 
 from coach.interview.planner import History, PlanRequest, make_plan
 from coach.interview.session import Interview, SessionConfig, State
@@ -161,9 +162,8 @@ def test_sigkill_loses_no_submitted_answer_and_resume_continues(coach_home: Path
     rows = _db_answer(db)
     assert rows[0] == ("graded", answer)
 
-    resumed = subprocess.run([sys.executable, "-m", "coach", "resume", "--plain"],
-                             input="Second answer about the topic.\n.\n/end\n", text=True,
-                             capture_output=True, env=env, timeout=300)
+    # Resuming is an ordinary run of the command: in this process, through its entry point.
+    resumed = run_cli("resume", "--plain", input="Second answer about the topic.\n.\n/end\n")
     assert resumed.returncode == 0, resumed.stderr
     assert "Session summary" in resumed.stdout
     rows = _db_answer(db)
