@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from types import FrameType
@@ -16,12 +18,14 @@ import typer
 
 from coach.cli import app
 from coach.cli.render import grade_lines, summary_lines
-from coach.errors import CoachError
+from coach.errors import CoachError, StorageError
+from coach.reports.safe_text import valid_unicode, visible
 
 if TYPE_CHECKING:
     from coach.interview.session import Interview, Step
     from coach.knowledge.models import BankQuestion
     from coach.services import Services
+    from coach.storage.drafts import Drafts
 
 T = TypeVar("T")
 
@@ -80,15 +84,16 @@ def check_provider(services: Services) -> None:
 # -- line mode --------------------------------------------------------------------------------
 
 
-def _read_answer(stream: TextIO, out: TextIO,
-                 lines: list[str] | None = None) -> tuple[str, bool]:
+def _read_answer(stream: TextIO, out: TextIO, lines: list[str] | None = None,
+                 on_line: Callable[[list[str]], None] | None = None) -> tuple[str, bool]:
     """Lines until one holding only '.', or EOF. Returns (text, eof).
 
-    `lines` collects what was typed so far, so an interrupted caller can keep it.
+    `lines` collects what was typed so far, so an interrupted caller can keep it; `on_line`
+    sees it after every line (to save a draft). Bytes that are not UTF-8 become U+FFFD.
     """
     lines = [] if lines is None else lines
     while True:
-        line = stream.readline()
+        line = valid_unicode(stream.readline())
         if not line:
             return "\n".join(lines).strip("\n"), True
         stripped = line.rstrip("\r\n")
@@ -97,6 +102,8 @@ def _read_answer(stream: TextIO, out: TextIO,
         if not lines and stripped.strip() in ("/hint", "/skip", "/end"):
             return stripped.strip(), False
         lines.append(stripped)
+        if on_line is not None:
+            on_line(lines)
 
 
 def _label(reason: str, question: bool) -> str:
@@ -115,7 +122,8 @@ class _Voice:
         self.open = False  # a streamed line has been started and not yet ended
 
     def say(self, text: str = "") -> None:
-        print(text, file=self.out, flush=True)
+        # Anything shown may quote the user's answer: no escape sequence reaches the terminal.
+        print(visible(valid_unicode(text)), file=self.out, flush=True)
 
     def header(self, q: BankQuestion) -> None:
         pos, total = self.iv.progress()
@@ -132,7 +140,7 @@ class _Voice:
                 self.header(q)
             self.out.write("\nInterviewer: ")
             chunk = chunk.lstrip()
-        self.out.write(chunk)
+        self.out.write(visible(valid_unicode(chunk)))
         self.out.flush()
 
     def line(self, step: Step) -> None:
@@ -182,41 +190,153 @@ def _ctrl_c_cancels(iv: Interview) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+class _Stopped(BaseException):
+    """SIGTERM or SIGHUP: stop as Ctrl-C does, keeping the unsent answer as a draft."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
+                     if hasattr(signal, name))
+
+
+@contextmanager
+def _signals_stop() -> Iterator[None]:
+    """While line mode runs, SIGTERM and SIGHUP raise _Stopped (in the main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        for sig in STOP_SIGNALS:  # a second signal must not cut the draft's saving short
+            signal.signal(sig, signal.SIG_IGN)
+        raise _Stopped(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _tolerant(stream: TextIO, out: TextIO) -> None:
+    """Undecodable input bytes reach _read_answer (as U+FFFD) instead of raising; output
+    that the terminal's encoding cannot show is replaced instead of raising."""
+    if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+        with suppress(ValueError, OSError):
+            stream.reconfigure(errors="surrogateescape")
+    if isinstance(out, io.TextIOWrapper) and out.errors == "strict":
+        with suppress(ValueError, OSError):
+            out.reconfigure(errors="replace")
+
+
+@dataclass
+class _Unsent:
+    """What the user typed that the database may not hold yet."""
+
+    lines: list[str] = field(default_factory=list)
+    position: int = -1
+    sent: tuple[str, int] | None = None
+    """The turn's (state, follow-ups) when the text went to the engine; None while typing."""
+
+    def text(self) -> str:
+        return "\n".join(self.lines).strip()
+
+    def done(self) -> None:
+        self.lines.clear()
+        self.sent = None
+
+
+def _answer_saved(iv: Interview, unsent: _Unsent) -> bool:
+    """Whether the engine committed the text handed to it (its turn moved on)."""
+    if unsent.sent is None:
+        return False
+    try:
+        turns = iv.repo.session(iv.id).turns
+    except CoachError:
+        return False
+    for t in turns:
+        if t.position == unsent.position:
+            return (str(t.state), len(t.followups)) != unsent.sent
+    return False
+
+
+def _tell(text: str) -> None:
+    with suppress(OSError, ValueError):  # the terminal may be gone (SIGHUP)
+        print(text, file=sys.stderr, flush=True)
+
+
 def run_line_mode(interview: object, stream: TextIO | None = None,
                   out: TextIO | None = None) -> None:
     from coach.interview.session import Interview
+    from coach.storage.drafts import Drafts
 
     assert isinstance(interview, Interview)
     iv = interview
     # Looked up per call, not bound at import, so a swapped stdin/stdout (tests) is used.
     stream = sys.stdin if stream is None else stream
     out = sys.stdout if out is None else out
+    _tolerant(stream, out)
     voice = _Voice(iv, out)
     iv.on_token = voice.token
-    lines: list[str] = []
-    try:
-        _converse(iv, voice, stream, out, lines)
-    except KeyboardInterrupt:
-        text = "\n".join(lines).strip()
-        if text and iv.turn is not None and iv.state != "finished":
-            iv.repo.save_draft(iv.id, iv.turn.position, text)
-            print("\ninterrupted — your unsent answer is kept as a draft and every submitted "
-                  "answer is saved; 'coach resume' continues", file=sys.stderr)
-        else:
-            print("\ninterrupted — every submitted answer is saved; 'coach resume' continues",
-                  file=sys.stderr)
-        raise
-    finally:
-        iv.on_token = None
+    drafts = Drafts(iv.repo, iv.services.paths.drafts_dir)
+    unsent = _Unsent()
+    # The handlers stay in place while the draft is saved: the first signal switches them
+    # to "ignore", so a second one cannot cut the saving short.
+    with _signals_stop():
+        try:
+            _converse(iv, voice, stream, out, unsent, drafts)
+        except (KeyboardInterrupt, _Stopped) as exc:
+            kept = False
+            text = unsent.text()
+            if (text and iv.turn is not None and iv.record.status == "active"
+                    and not _answer_saved(iv, unsent)):
+                drafts.keep(iv.id, unsent.position, text)
+                kept = True
+            what = ("interrupted" if isinstance(exc, KeyboardInterrupt)
+                    else f"stopped ({signal.Signals(exc.signum).name})")
+            _tell(f"\n{what} — your unsent answer is kept as a draft and every submitted "
+                  "answer is saved; 'coach resume' continues" if kept else
+                  f"\n{what} — every submitted answer is saved; 'coach resume' continues")
+            if isinstance(exc, _Stopped):
+                raise SystemExit(128 + exc.signum) from None
+            raise
+        finally:
+            iv.on_token = None
 
 
-def _converse(iv: Interview, voice: _Voice, stream: TextIO, out: TextIO,
-              lines: list[str]) -> None:
+def _submit_failed(iv: Interview, unsent: _Unsent, drafts: Drafts, exc: StorageError,
+                   out: TextIO) -> CoachError:
+    """The database refused the answer (full disk, lock): keep it elsewhere and say where."""
+    if _answer_saved(iv, unsent):
+        return CoachError(f"{exc}; your answer was saved before this and 'coach resume' "
+                          "grades it")
+    text = unsent.text()
+    path = drafts.keep(iv.id, unsent.position, text, database="locked" not in str(exc))
+    if path is not None:
+        return CoachError(f"{exc}; your answer is kept as a draft in {path} and "
+                          "'coach resume' shows it again")
+    print("\nYour answer (it could not be saved anywhere — copy it now):\n", file=out)
+    print(visible(text), file=out, flush=True)
+    return CoachError(f"{exc}; your answer could not be kept anywhere, so it is printed above")
+
+
+def _converse(iv: Interview, voice: _Voice, stream: TextIO, out: TextIO, unsent: _Unsent,
+              drafts: Drafts) -> None:
     say = voice.say
+    lines = unsent.lines
 
     def engine(call: Callable[[], T]) -> T:
         with _ctrl_c_cancels(iv):
             return call()
+
+    def typed(so_far: list[str]) -> None:
+        # Saved as it is typed, like the TUI's draft: a kill (even SIGKILL) keeps it.
+        if iv.turn is not None:
+            drafts.write_file(iv.id, iv.turn.position, "\n".join(so_far))
 
     mock = iv.config.mode == "mock"
     for note in iv.plan.notes:
@@ -238,34 +358,45 @@ def _converse(iv: Interview, voice: _Voice, stream: TextIO, out: TextIO,
         if q is not None and q.kind == "coding" and step.followup is None:
             say(q.question.stub)  # type: ignore[union-attr]
         if first and iv.turn is not None:
-            draft = iv.repo.draft(iv.id, iv.turn.position)
+            draft = drafts.load(iv.id, iv.turn.position)
             if draft.strip():
                 say("[draft] Your unsent answer from last time (type or paste it again):")
                 for line in draft.splitlines():
                     say(f"    {line}")
         first = False
-        lines.clear()
-        answer, eof = _read_answer(stream, out, lines)
-        lines.clear()
+        unsent.done()
+        unsent.position = iv.turn.position if iv.turn is not None else -1
+        answer, eof = _read_answer(stream, out, lines, typed)
         if answer == "/end" or (eof and not answer.strip()):
+            unsent.done()
             step = engine(iv.finish)
+            drafts.clear(iv.id, unsent.position)
             if step.grade is not None and not mock:  # the question ending closed
                 say("")
                 for line in grade_lines(step.grade):
                     say(line)
             break
         if answer == "/hint":
+            unsent.done()
             say(f"Interviewer: {iv.hint()}")
             step = engine(iv.next)
             continue
         if answer == "/skip":
+            unsent.done()
             step = engine(iv.skip)
+            drafts.clear(iv.id, unsent.position)
             if step.grade is None:
                 step = engine(iv.next)
             continue
-        position = iv.turn.position if iv.turn is not None else -1
-        step = engine(partial(iv.submit, answer))
-        iv.repo.clear_draft(iv.id, position)  # the answer itself is saved now
+        position = unsent.position
+        if iv.turn is not None:
+            unsent.sent = (str(iv.turn.state), len(iv.turn.followups))
+        try:
+            step = engine(partial(iv.submit, answer))
+        except StorageError as exc:
+            raise _submit_failed(iv, unsent, drafts, exc, out) from None
+        unsent.done()
+        drafts.clear(iv.id, position)  # the answer itself is saved now
         if eof:
             if step.grade is not None and step.followup is None and not mock:
                 for line in grade_lines(step.grade):
