@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_support import run_cli
 
 from coach.knowledge.loader import load_knowledge
 from coach.paths import REPO_ROOT
@@ -163,23 +161,20 @@ def test_cli_check_lists_every_problem_and_exits_1(kdir: Path) -> None:
     (kdir / "fundamentals" / "nofm.md").write_text("no front matter\n")
     bad_topic = NOTE.format(id="badtopic").replace("[bias-variance-tradeoff]", "[nope]")
     (kdir / "fundamentals" / "badtopic.md").write_text(bad_topic)
-    env = {**os.environ, "COACH_KNOWLEDGE_DIR": str(kdir)}
-    proc = subprocess.run([sys.executable, "-m", "coach", "knowledge", "check"],
-                          capture_output=True, text=True, env=env, timeout=120)
+    env = {"COACH_KNOWLEDGE_DIR": str(kdir)}
+    proc = run_cli("knowledge", "check", env=env)
     assert proc.returncode == 1
     assert "nofm.md:1:" in proc.stdout and "badtopic.md:1:" in proc.stdout
     assert " — " in proc.stdout  # every problem says how to fix it
     # Other commands keep working: broken files are skipped with one warning line.
-    proc = subprocess.run([sys.executable, "-m", "coach", "questions", "list", "--json"],
-                          capture_output=True, text=True, env=env, timeout=120)
+    proc = run_cli("questions", "list", "--json", env=env)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr
     assert [q["id"] for q in json.loads(proc.stdout)] == ["good-1"]
     assert proc.stderr.count("\n") == 1 and "knowledge check" in proc.stderr
 
 
 def test_stats_json_has_the_documented_keys() -> None:
-    proc = subprocess.run([sys.executable, "-m", "coach", "knowledge", "stats", "--json"],
-                          capture_output=True, text=True, timeout=120)
+    proc = run_cli("knowledge", "stats", "--json")
     assert proc.returncode == 0
     data = json.loads(proc.stdout)
     for key in ("notes", "questions", "by_track", "by_kind", "by_role", "topics"):
