@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from coach.paths import REPO_ROOT
 from coach.services import Services
 
@@ -129,3 +131,33 @@ def test_piped_bytes_that_are_not_utf8_are_saved_and_graded(coach_home: Path) ->
     question = data["questions"][0]
     assert question["answer"] == "Dropout \ufffd\ufffd is active only in training."
     assert question["status"] == "graded" and question["score"] is not None
+
+
+def test_history_and_progress_show_imported_markup_and_escapes_as_text(
+        coach_home: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from coach.cli import _register, app
+    from coach.cli.common import run_guarded
+    from coach.storage.db import Database
+    from coach.storage.repo import Repository, TurnRecord
+
+    role = "[/bold]\x1b[2Jrole"
+    topic = "[/red]topic\x1b]0;pwned\x07"
+    repo = Repository(Database(coach_home / "data" / "coach.db"))
+    repo.create_session("s1", role, "practice", {"questions": 1}, {})
+    stamp = "2026-03-01T10:00:00+00:00"
+    repo.save_turn(TurnRecord("s1", 0, QUESTION, "graded", answer="a", score=3.0,
+                              topics=[topic], started_at=stamp))
+    repo.db.close()
+    _register()
+    for command in ("history", "progress"):
+        monkeypatch.setattr(sys, "argv", ["coach", command])
+        code = run_guarded(app)
+        out = capsys.readouterr()
+        assert code == 0, out.err
+        assert "Traceback" not in out.err and "unexpected" not in out.err
+        for char in RAW:
+            assert char not in out.out
+    monkeypatch.setattr(sys, "argv", ["coach", "history"])
+    run_guarded(app)
+    assert "[/bold]␛[2Jrole" in capsys.readouterr().out.replace("\n", "")

@@ -39,6 +39,16 @@ def _write(path: Path, text: str) -> None:
                          "and is writable") from None
 
 
+def _cell(value: object) -> str:
+    """A value from the database (an import can put anything there) as plain table text:
+    no rich markup, no control characters."""
+    from rich.markup import escape
+
+    from coach.reports.safe_text import valid_unicode, visible
+
+    return escape(visible(valid_unicode(str(value))))
+
+
 def _console() -> Console:
     from rich.console import Console
 
@@ -101,9 +111,9 @@ def history(limit: int = typer.Option(50, "--limit", "-n", min=1),
         table.add_column(col, justify="right" if col in ("Answered", "Score") else "left")
     for r in rows:
         score = f"{r['score']:.1f} {r['level']}" if r["score"] is not None else "–"
-        table.add_row(str(r["id"]), str(r["date"])[:16].replace("T", " "), str(r["role"]),
-                      str(r["mode"]), str(r["status"]), f"{r['answered']}/{r['questions']}",
-                      score)
+        table.add_row(*(_cell(v) for v in (r["id"], str(r["date"])[:16].replace("T", " "),
+                                           r["role"], r["mode"], r["status"])),
+                      f"{r['answered']}/{r['questions']}", score)
     _console().print(table)
     print("Report of one: coach report SESSION --format html")
 

@@ -38,6 +38,8 @@ def progress_table(progress: Progress) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
+    from coach.reports.safe_text import valid_unicode, visible
+
     table = Table(title="Mastery by topic (recent answers weigh more)", title_justify="left",
                   expand=False)
     table.add_column("Topic")
@@ -51,7 +53,9 @@ def progress_table(progress: Progress) -> RenderableType:
         mark, trend_style = TREND_MARK[tp.trend]
         trend = Text(f"{mark} {tp.trend}" + (f" {tp.change:+.1f}" if tp.trend != "new" else ""),
                      style=trend_style)
-        table.add_row(tp.topic, str(tp.attempts), Text(bar(tp.mastery), style=style),
+        # A topic name can come from an imported file: plain text, never markup or escapes.
+        table.add_row(Text(visible(valid_unicode(tp.topic))), str(tp.attempts),
+                      Text(bar(tp.mastery), style=style),
                       f"{tp.mastery:.1f}", trend, sparkline([s for _, s in tp.scores[-10:]]))
     return table
 
