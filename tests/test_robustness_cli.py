@@ -71,6 +71,7 @@ def test_grade_with_nothing_to_grade_is_one_line(monkeypatch: pytest.MonkeyPatch
     assert "Traceback" not in err and "--question" in err
 
 
+@pytest.mark.slow
 def test_a_usage_error_from_the_real_command_has_no_traceback(coach_home: Path) -> None:
     for args in (["bogus"], ["practice", "--bogus"], ["grade", "--question"]):
         proc = subprocess.run([sys.executable, "-m", "coach", *args], capture_output=True,
@@ -167,6 +168,7 @@ def test_import_of_a_lone_surrogate_is_one_line_and_imports_nothing(
 # -- plan -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_plan_for_a_far_date_is_capped_and_says_so(coach_home: Path) -> None:
     started = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "coach", "plan", "--interview-date",
@@ -183,6 +185,7 @@ def test_a_plan_for_a_far_date_is_capped_and_says_so(coach_home: Path) -> None:
     assert took < 200, f"took {took:.0f} s"
 
 
+@pytest.mark.slow
 def test_the_planner_grows_linearly_with_the_horizon(kb: Any,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from coach.history import plan

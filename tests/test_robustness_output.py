@@ -112,6 +112,7 @@ def test_line_mode_with_a_strict_decoder_keeps_an_answer_that_is_not_utf8(
     assert turn.score is not None and "Score:" in out.getvalue()
 
 
+@pytest.mark.slow
 def test_piped_bytes_that_are_not_utf8_are_saved_and_graded(coach_home: Path) -> None:
     env = {**os.environ, "COACH_HOME": str(coach_home), "LC_ALL": "C"}
     env.pop("PYTHONIOENCODING", None)

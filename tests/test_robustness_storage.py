@@ -187,6 +187,7 @@ def test_a_read_only_folder_says_make_it_writable(small_disk: Path | None) -> No
 # -- a lock held by another program ---------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_an_answer_blocked_by_a_lock_is_kept_as_a_draft(coach_home: Path, embedder: Any,
                                                         kb: Any, grader: Any) -> None:
     from coach.cli.practice import run_line_mode
@@ -260,6 +261,7 @@ def quick_check(path: Path) -> list[str]:
         conn.close()
 
 
+@pytest.mark.slow
 def test_damage_inside_the_answers_is_found_before_a_backup_copies_it(tmp_path: Path) -> None:
     path = tmp_path / "coach.db"
     big_db(path)
@@ -281,6 +283,7 @@ def test_damage_inside_the_answers_is_found_before_a_backup_copies_it(tmp_path: 
     assert all(b.exists() for b in good), "no good backup was pruned to make room"
 
 
+@pytest.mark.slow
 def test_the_error_recommends_only_a_backup_that_passes_the_check(tmp_path: Path) -> None:
     path = tmp_path / "coach.db"
     big_db(path, sessions=30)
