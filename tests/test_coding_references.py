@@ -38,7 +38,7 @@ def test_a_wrong_solution_fails_the_tests(question: CodingQuestion) -> None:
     """The tests can fail: a function that ignores its input and returns None, or a query
     that returns one empty row whatever the data, does not pass them all."""
     if question.language == "sql":
-        wrong = "SELECT NULL AS nothing"
+        wrong = "SELECT NULL AS no_answer"  # NOTHING is an SQLite keyword (DO NOTHING)
     else:
         wrong = f"def {question.entry_point}(*args, **kwargs):\n    return None\n"
     result = run_tests(question, wrong)
