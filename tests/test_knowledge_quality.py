@@ -263,6 +263,9 @@ def test_model_answers_state_each_key_point(questions, embedder) -> None:  # typ
 def _grades(questions, grader, kind: str) -> dict[str, Grade]:  # type: ignore[no-untyped-def]
     chosen = [q for q in questions if q.kind == kind]
     rubrics = [rubric_for(q) for q in chosen]
+    # As `coach grade --batch` does: every text embedded in one call, code runs started
+    # together, then each answer graded.
+    grader.warm_batch([(r, q.model_answer) for q, r in zip(chosen, rubrics, strict=True)])
     return {q.id: grader.grade(r, q.model_answer) for q, r in zip(chosen, rubrics, strict=True)}
 
 
