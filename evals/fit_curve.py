@@ -99,9 +99,10 @@ def fit_misconception_rule(rows: list[Any]) -> None:
     A claim is reported when its coverage reaches `min_claim` and beats its correction's by
     `margin`. Sound texts: training answers the raters labelled excellent, good or partial
     (none holds a misconception) and the bank's model answers of training-split questions,
-    which often raise a misconception only to refute it. The rule flags no sound graded
-    answer and, among those, maximises misconception answers caught minus model answers
-    flagged; ties go to the stricter rule (higher cut-off, then wider margin).
+    which often raise a misconception only to refute it. The rule flags at most 1.5% of the
+    sound graded answers and, among those, maximises misconception answers caught minus model
+    answers and sound answers flagged; ties go to the stricter rule (higher cut-off, then
+    wider margin).
     """
     from coach.embeddings import shared_embedder
     from coach.grading.features import CALIBRATION_FILE, Calibration
@@ -131,6 +132,8 @@ def fit_misconception_rule(rows: list[Any]) -> None:
     def flagged(texts: list[list[tuple[float, float]]], min_claim: float, margin: float) -> int:
         return sum(any(c >= min_claim and c > f + margin for c, f in t) for t in texts)
 
+    allowed = max(1, round(0.015 * len(sound)))
+
     best: tuple[int, float, float, int, int] | None = None
     for min_claim in sorted(MIN_CLAIM_GRID, reverse=True):
         for margin in sorted(MARGIN_GRID, reverse=True):
@@ -139,15 +142,18 @@ def fit_misconception_rule(rows: list[Any]) -> None:
             print(f"  min_claim={min_claim} margin={margin}: sound answers flagged {false_hits}, "
                   f"model answers flagged {alarms}/{len(model)}, misconception answers caught "
                   f"{caught}/{len(wrong)}")
-            if not false_hits and (best is None or caught - alarms > best[0]):
-                best = (caught - alarms, min_claim, margin, caught, alarms)
-    assert best is not None, "every rule flags a sound training answer"
+            # A sound answer flagged costs as much as a catch gains; at most 1.5% of them.
+            value = caught - alarms - false_hits
+            if false_hits <= allowed and (best is None or value > best[0]):
+                best = (value, min_claim, margin, caught, alarms)
+    assert best is not None, "every rule flags too many sound training answers"
     _, min_claim, margin, caught, alarms = best
     data["misconception"] = {
         "min_claim": min_claim, "margin": margin,
         "fitted_on": f"{OWN_TRAIN.name} ({len(rows)} rows) and {len(model)} bank model answers "
-                     "of training-split questions: no answer labelled "
-                     f"{'/'.join(SOUND_LABELS)} flagged; catches {caught} of {len(wrong)} "
+                     f"of training-split questions: at most {allowed} of {len(sound)} answers "
+                     f"labelled {'/'.join(SOUND_LABELS)} flagged; catches {caught} of "
+                     f"{len(wrong)} "
                      f"misconception answers, flags {alarms} model answers"}
     CALIBRATION_FILE.write_text(json.dumps(data, indent=1) + "\n")
     print(f"misconception rule: {data['misconception']}")

@@ -134,8 +134,8 @@ def test_markdown_report_holds_every_part_of_the_feedback(loaded: Services) -> N
         if kp.evidence is not None:
             source = TECH_ANSWER if kp.evidence.source == "answer" else TECH_FOLLOWUP
             assert " ".join(kp.evidence.text.split()) in " ".join(source.split())
-    assert any(k.status == "missed" for q in report.questions for k in q.key_points)
-    assert "✗ **missed**" in md
+    assert any(k.verdict == "absent" for q in report.questions for k in q.key_points)
+    assert "· **missed**" in md  # a point not stated; "✗ **wrong**" is kept for contradictions
     # the misconception with its correction
     assert tech.misconceptions, "the fairness claim should be caught"
     assert f"Correction: {tech.misconceptions[0].correction}" in md

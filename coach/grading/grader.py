@@ -54,6 +54,10 @@ PARTS_SHARE = 0.5
 PART_MIN_WORDS = 3
 _PART_SEP = re.compile(r";\s+|\s+-{1,2}\s+|\s*—\s*|(?<=[.!?])\s+(?=[A-Z])")
 PROMPTED_CREDIT = 0.8
+# Windows this far from a key point are absent whatever the verifier says (the stated head
+# needs coverage: at 0.15 its probability stays far below any credit cut-off), so they are
+# not sent to it.
+VERIFY_MIN = 0.15
 MISCONCEPTION_PENALTY = 0.75
 HINT_PENALTY = 0.25
 MAX_CHARS = 200_000
@@ -314,8 +318,9 @@ class Grader:
             row = []
             for ans in answers:
                 p, quote = self._point_cover(ans, point, rubric)
-                row.append((self._cue_bonus(ans, point.cues, p), quote))
-                if quote is not None:
+                p = self._cue_bonus(ans, point.cues, p)
+                row.append((p, quote))
+                if quote is not None and p >= VERIFY_MIN:
                     pairs.append((point.text, _window_text(quote)))
             found.append(row)
         return found, self._verify(pairs)
@@ -353,8 +358,8 @@ class Grader:
 
     def _read(self, statement: str, coverage: float, quote: Quote | None,
               probs: dict[tuple[str, str], Verdict3]) -> PointReading:
-        if quote is None:
-            return PointReading("absent", 0.0, 0.0)
+        if quote is None or (self.verifier is not None and coverage < VERIFY_MIN):
+            return PointReading("absent", 0.0, coverage)
         return self.rule.read(coverage, probs.get((statement, _window_text(quote))),
                               conflict_features(statement, quote.text))
 

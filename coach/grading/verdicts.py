@@ -29,6 +29,7 @@ DEFAULT_RULE: dict[str, Any] = {
     "partial": 0.35,        # at or above (and below stated): partial
     "contradict": 0.6,      # P(contradicted) at or above: contradicted ...
     "contradict_min_coverage": 0.3,  # ... only when the window is about the point at all
+    "lean_margin": 2.0,     # contradict above entail by this much: never credited (2: off)
     "addressed": 0.45,      # coverage at or above while neither head is sure: unverified
     "unverified_credit": 0.5,  # share of an unverified point's P(stated) that is credited
     "misconception": 0.9,
@@ -82,9 +83,12 @@ class VerdictRule:
         s, c = self.probabilities(inputs(coverage, v, conflicts))
         if c >= float(d["contradict"]) and coverage >= float(d["contradict_min_coverage"]):
             return PointReading("contradicted", 0.0, s)
-        if s >= float(d["stated"]):
+        # The verifier reads the words as going against the point: not enough to call them
+        # wrong, too much to credit them.
+        leans_against = v.contradict >= v.entail + float(d["lean_margin"])
+        if s >= float(d["stated"]) and not leans_against:
             return PointReading("stated", s, s)
-        if s >= float(d["partial"]):
+        if s >= float(d["partial"]) and not leans_against:
             return PointReading("partial", s, s)
         if coverage >= float(d["addressed"]):
             return PointReading("unverified", s * float(d["unverified_credit"]), s)

@@ -1,0 +1,213 @@
+"""A ✓ means "the answer states this, correctly, here": verdicts per key point.
+
+The GRU and LSTM answers below are the cases the issue reported: on-topic, wrong answers that
+the old grader credited, quoting the sentence that says the opposite as evidence.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from coach.grading.grader import Grader
+from coach.grading.models import GRADE_VERSION, Grade
+from coach.grading.rubric import adhoc_rubric, asks_for_story, rubric_for
+from coach.interview.followups import choose_followup
+
+pytestmark = pytest.mark.slow
+
+GRU_WRONG = ("A GRU has three gates and a separate cell state, so it has more parameters than "
+             "an LSTM. GRUs are always better because they are newer.")
+LSTM_WRONG = ("You never need padding for LSTMs because they process each token "
+              "independently, so each document can go through on its own. Truncation to 5 "
+              "tokens is the best way to handle the long ones.")
+
+
+def _points(grade: Grade) -> dict[str, str]:
+    return {k.id: k.verdict for k in grade.key_points}
+
+
+def _no_tick_on_wrong_words(grade: Grade, wrong: str) -> None:
+    """No key point is credited (✓ or ~) on the strength of the sentence that says its
+    opposite: the offline grader may call it unverified, or wrong, never covered."""
+    for k in grade.key_points:
+        if k.id in ("gru-structure", "fewer-params", "pad-mask"):
+            assert k.verdict not in ("stated", "partial"), (k.id, k.verdict, k.evidence)
+            assert k.status != "covered"
+
+
+def test_gru_answer_that_says_the_opposite_earns_no_tick(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
+    q = kb.question("rnn-lstm-3").question
+    grade = grader.grade(rubric_for(q), GRU_WRONG)
+    _no_tick_on_wrong_words(grade, GRU_WRONG)
+    assert not any(k.verdict == "stated" for k in grade.key_points)
+    assert grade.score < 2.0 and grade.level in ("no credit", "weak")
+    for k in grade.key_points:  # what is shown is the candidate's exact words
+        if k.evidence is not None:
+            assert GRU_WRONG[k.evidence.start:k.evidence.end] == k.evidence.text
+
+
+def test_lstm_padding_answer_is_not_credited(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
+    q = kb.question("rnn-lstm-4").question
+    grade = grader.grade(rubric_for(q), LSTM_WRONG)
+    _no_tick_on_wrong_words(grade, LSTM_WRONG)
+    assert grade.level in ("no credit", "weak")
+
+
+def test_a_contradicted_point_is_challenged_before_missed_points(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
+    from coach.providers.combine import CombinedGrader
+    from coach.providers.fake import FakeProvider
+
+    q = kb.question("rnn-lstm-4").question
+    judge = FakeProvider([{"points": [
+        {"id": "pad-mask", "verdict": "contradicted",
+         "quote": "You never need padding for LSTMs"},
+        {"id": "bucketing-truncation", "verdict": "absent", "quote": ""}],
+        "wrong_claims": [], "gap": ""}])
+    grade = CombinedGrader(grader, judge).grade(rubric_for(q), LSTM_WRONG)
+    assert [k.id for k in grade.contradicted] == ["pad-mask"]
+    follow = choose_followup(q, grade, set())
+    assert follow is not None and follow.kind == "contradiction" and follow.target == "pad-mask"
+    # It quotes the candidate and does not hand over the answer.
+    assert "“You never need padding for LSTMs”" in follow.text
+    assert "mask" not in follow.text.lower()
+    # Once challenged, the missed points come next.
+    after = choose_followup(q, grade, {"pad-mask"})
+    assert after is not None and after.kind in ("missed", "misconception")
+
+
+def test_correct_paraphrase_is_stated_with_its_own_words_as_evidence(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
+    q = kb.question("rnn-lstm-3").question
+    answer = ("The GRU folds the LSTM's forget and input gates into a single update gate and "
+              "adds a reset gate, and it keeps just one state vector instead of a separate "
+              "cell. With one gate block fewer it has roughly a quarter fewer weights, so it "
+              "trains a bit faster. Neither wins in general: I would try both on a validation "
+              "set.")
+    grade = grader.grade(rubric_for(q), answer)
+    verdicts = _points(grade)
+    assert verdicts["gru-structure"] in ("stated", "partial"), verdicts
+    assert verdicts["fewer-params"] in ("stated", "partial"), verdicts
+    assert not grade.misconceptions
+    assert grade.score > 2.5
+
+
+def test_keyword_list_earns_nothing_even_after_a_filler_sentence(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
+    rubric = rubric_for(kb.question("overfitting-underfitting-2").question)
+    bare = "regularization, dropout, early stopping, more data, cross-validation, simpler model"
+    filler = "That is a good question and I have thought about it a lot. " + bare
+    assert grader.grade(rubric, bare).score <= 1.0
+    assert grader.grade(rubric, filler).score <= 1.0
+
+
+def test_one_sentence_reference_answered_correctly_scores_high(grader: Grader) -> None:
+    rubric = adhoc_rubric("What does a hash table give you that a sorted list does not?",
+                          "Average constant-time lookup, insertion and deletion by key.")
+    grade = grader.grade(rubric, "Looking up, adding or removing a key takes O(1) time on "
+                                 "average, instead of a logarithmic binary search.")
+    assert grade.score >= 4.0, grade.key_points
+
+
+def test_story_questions_without_a_rubric_are_graded_as_behavioral(grader: Grader) -> None:
+    assert asks_for_story("Tell me about a time you disagreed with a teammate.")
+    assert not asks_for_story("What is the difference between L1 and L2 regularization?")
+    rubric = adhoc_rubric("Tell me about a time you had to push back on a deadline.",
+                          "A STAR story with a measurable result.")
+    story = ("Last spring I led the churn model rebuild for our subscriptions team, and the "
+             "VP wanted it live in two weeks. My job was to ship a model the retention team "
+             "could trust. I measured that our labels were leaking future cancellations, so I "
+             "wrote a one-page note with the numbers and proposed a four-week plan with a "
+             "weekly demo. I rebuilt the labels, retrained, and ran a shadow test. We launched "
+             "in week four and cut churn among targeted users by 8%, about $400k a year. I "
+             "learned to bring data, not opinions, when I push back.")
+    grade = grader.grade(rubric, story)
+    assert grade.kind == "behavioral" and grade.star is not None
+    assert grade.score >= 3.5
+
+
+def test_grade_json_carries_verdicts_and_verifier_probabilities(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
+    grade = grader.grade(rubric_for(kb.question("rnn-lstm-3").question), GRU_WRONG)
+    data = json.loads(grade.model_dump_json())
+    assert data["version"] == GRADE_VERSION == 2
+    point = next(p for p in data["key_points"] if p["id"] == "gru-structure")
+    assert point["verdict"] in ("unverified", "contradicted", "absent")
+    assert set(point["verifier"]) == {"entail", "contradict", "neutral"}
+    # The verifier reads the wrong sentence as going against the point.
+    assert point["verifier"]["contradict"] > point["verifier"]["entail"]
+    # A grade saved before verdicts existed still reads, its status turned into a verdict.
+    old = {**data, "version": 1, "key_points": [
+        {k: v for k, v in p.items() if k not in ("verdict", "verifier", "reference")}
+        for p in data["key_points"]]}
+    old["key_points"][0]["status"] = "covered"
+    assert Grade.model_validate(old).key_points[0].verdict == "stated"
+
+
+def test_model_answers_state_their_points_and_hold_no_misconception(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
+    for qid in ("rnn-lstm-3", "rnn-lstm-4", "bias-variance-tradeoff-1"):
+        q = kb.question(qid).question
+        grade = grader.grade(rubric_for(q), q.model_answer)
+        assert not grade.misconceptions, qid
+        assert not grade.contradicted, (qid, [k.id for k in grade.contradicted])
+        assert grade.level == "strong", (qid, grade.score)
+
+
+def _coach(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    from coach.cli import _register, app
+    from coach.cli.common import run_guarded
+
+    _register()
+    monkeypatch.setattr(sys, "argv", ["coach", *args])
+    return run_guarded(app)
+
+
+def test_batch_grading_prints_one_json_grade_per_line_with_its_id(
+        tmp_path: Path, services, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+
+    batch = tmp_path / "answers.jsonl"
+    batch.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "a1", "question_id": "rnn-lstm-3", "answer": GRU_WRONG},
+        {"id": "a2", "question": "What does a hash table give you?",
+         "reference_answer": "Average constant-time lookup by key.",
+         "answer": "Constant time lookups on average."},
+    ]) + "\n")
+    assert _coach(monkeypatch, "grade", "--batch", str(batch), "--json") == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.strip()]
+    assert [x["id"] for x in lines] == ["a1", "a2"]
+    assert lines[0]["question_id"] == "rnn-lstm-3" and lines[0]["score"] < 2.0
+    assert lines[1]["score"] > lines[0]["score"]
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"id": "x", "question_id": "rnn-lstm-3", "answer": "ok"})
+                   + "\n{not json\n")
+    assert _coach(monkeypatch, "grade", "--batch", str(bad)) != 0
+    err = capsys.readouterr().err
+    assert f"{bad}:2" in err and "Traceback" not in err
+
+
+def test_line_mode_and_tui_show_wrong_and_unverified_apart_from_covered() -> None:
+    from coach.cli.render import grade_lines
+    from coach.grading.models import KeyPointResult, Quote
+    from coach.tui.text import grade_markdown
+
+    answer = "A GRU has three gates. It is a recurrent unit."
+    grade = Grade(question_id="rnn-lstm-3", kind="technical", score=1.2, level="weak",
+                  key_points=[
+                      KeyPointResult(id="gru-structure", text="A GRU has two gates.", weight=2,
+                                     status="missed", verdict="contradicted", confidence=0.0,
+                                     evidence=Quote(text=answer[:22], start=0, end=22)),
+                      KeyPointResult(id="recurrent", text="A GRU is recurrent.", weight=1,
+                                     status="partial", verdict="unverified", confidence=0.3,
+                                     evidence=Quote(text=answer[23:], start=23,
+                                                    end=len(answer)),
+                                     reference="GRUs are recurrent units with gating."),
+                  ])
+    text = "\n".join(grade_lines(grade))
+    assert "✗ WRONG: A GRU has two gates." in text
+    assert "you said “A GRU has three gates.” — that contradicts it" in text
+    assert "? addressed, not verified: A GRU is recurrent." in text
+    assert "compare the model answer: “GRUs are recurrent units with gating.”" in text
+    assert "✓" not in text
+    md = grade_markdown(grade)
+    assert "**wrong:** A GRU has two gates." in md and "**addressed, not verified:**" in md
