@@ -175,7 +175,8 @@ def test_judge_contradiction_is_never_credited_and_wrong_claims_are_checked(grad
             {"id": "gru-structure", "verdict": "contradicted",
              "quote": "A GRU has three gates and a separate cell state"},
             {"id": "fewer-params", "verdict": "contradicted",
-             "quote": "it has more parameters than an LSTM"},
+             "quote": "A GRU has three gates and a separate cell state, so it has more "
+                      "parameters than an LSTM"},
             {"id": "choose-empirically", "verdict": "stated",
              "quote": "I would pick whichever does better on validation"},
             {"id": "update-interpolation", "verdict": "absent", "quote": ""},
