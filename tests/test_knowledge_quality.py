@@ -126,14 +126,15 @@ def test_knowledge_check_passes() -> None:
 # -- 2. coverage --------------------------------------------------------------------------
 
 
-def test_topic_list_matches_the_shared_list() -> None:
+def test_topic_list_covers_the_shared_list() -> None:
+    """Every seed slug stays; new slugs (LLM systems, coding rounds...) may be added."""
     ours = yaml.safe_load((REPO_ROOT / "knowledge" / "topics.yaml").read_text("utf-8"))["topics"]
     shared = REPO_ROOT.parent / "shared" / "topics.md"
     if not shared.exists():
         pytest.skip("the shared topic list is not beside the repository")
     theirs = re.findall(r"^- `([a-z0-9-]+)`", shared.read_text("utf-8"), re.MULTILINE)
     assert theirs, "no topic slugs found in the shared list"
-    assert sorted(ours) == sorted(theirs)
+    assert set(theirs) <= set(ours), sorted(set(theirs) - set(ours))
 
 
 def test_every_topic_is_covered_by_a_note(stats: dict[str, Any], kb) -> None:  # type: ignore[no-untyped-def]
@@ -147,6 +148,12 @@ def test_enough_notes_and_questions(stats: dict[str, Any]) -> None:
     assert stats["by_kind"].get("behavioral", 0) >= 40
     assert stats["by_kind"].get("system_design", 0) >= 15
     assert stats["by_kind"].get("coding", 0) >= 15
+    # The bank of 2026 (issue 14): LLM systems, a real coding round, staff-level design.
+    assert stats["questions"] >= 640
+    assert stats["by_track"]["genai"] >= 125
+    assert stats["by_kind"]["coding"] >= 65
+    assert stats["by_kind"]["system_design"] >= 44
+    assert stats["by_kind"]["behavioral"] >= 60
 
 
 def test_every_role_is_tagged_on_enough_questions(stats: dict[str, Any]) -> None:
