@@ -311,11 +311,12 @@ def test_a_complete_outline_grades_strong_and_half_of_it_does_not(grader: Grader
 def test_a_point_made_mid_paragraph_is_found_where_it_is_made(  # type: ignore[no-untyped-def]
         grader: Grader, kb, qid: str, point: str, phrases: tuple[str, ...]) -> None:
     """The sentence most similar to a point can sit elsewhere (a related remark); the quote
-    must still be the sentences that make the point, and the point must count as covered."""
+    must still be the sentences that make the point, and the point must be credited (stated,
+    or partial where the verifier is less sure of the paraphrase)."""
     question = kb.question(qid).question
     grade = grader.grade(rubric_for(question), question.model_answer)
     result = next(k for k in grade.key_points if k.id == point)
-    assert result.status == "covered" and result.evidence is not None
+    assert result.verdict in ("stated", "partial") and result.evidence is not None
     text = " ".join(result.evidence.text.split())
     assert all(phrase in text for phrase in phrases), text
     _evidence_is_exact(grade, question.model_answer)

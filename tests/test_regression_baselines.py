@@ -86,6 +86,6 @@ def test_eval_all_writes_report_results_and_charts(real: Services, tmp_path: Pat
         assert any(d.startswith("scientsbank-test") for d in datasets)
     assert all(r["n"] == 3 for r in saved["grader"] + saved["retrieval"])
     assert set(saved["interviewer"]["checks"]) == {"order", "injection", "target", "leak",
-                                                   "repeat"}
+                                                   "repeat", "challenge"}
     report = (out / "report.md").read_text()
     assert "## Grader" in report and "## Retrieval" in report and "## Interviewer" in report

@@ -108,7 +108,7 @@ def test_markdown_shows_both_scores_the_rule_and_the_fallback_reason(
     q1 = md.split('<a id="q1"></a>', 1)[1].split('<a id="q2"></a>', 1)[0]
     assert "(LLM judge: covered): " in q1 and "(LLM judge: partly covered): " in q1
     assert "LLM judge quoted your answer: “adds 0.7 to the log-odds of churn”" in q1
-    assert ("(LLM judge: missed — claimed covered, dropped: quote not found in the answer)"
+    assert ("(LLM judge: missed — claimed stated, dropped: quote not found in the answer)"
             in q1)
     assert "the probability change depends on the baseline" not in q1  # invented: not quoted
     assert "*LLM judge's main gap: Say what happens to the probability.*" in q1
@@ -136,7 +136,7 @@ def test_json_carries_the_judge_and_documents_it(
         "reason": None, "gap": "Say what happens to the probability.",
         "dropped": _llm(judged)["dropped"]}
     points = {k["id"]: k["judge"] for k in q1["key_points"]}
-    assert points["log-odds"] == {"verdict": "covered", "claimed": "covered", "dropped": None,
+    assert points["log-odds"] == {"verdict": "covered", "claimed": "stated", "dropped": None,
                                   "quote": {"text": "adds 0.7 to the log-odds of churn",
                                             "source": "answer"}}
     assert points["not-probability"]["verdict"] == "missed"
@@ -184,7 +184,7 @@ def test_line_mode_grade_lines_show_both_graders(llm_session: dict[str, Grade]) 
     text = "\n".join(lines)
     assert "[LLM judge: covered]" in text
     assert "      LLM judge quoted: “adds 0.7 to the log-odds of churn”" in text
-    assert "[LLM judge: missed — claimed covered, dropped: quote not found in the answer]" in text
+    assert "[LLM judge: missed — claimed stated, dropped: quote not found in the answer]" in text
     assert not any(line.startswith("  • Score ") for line in lines), "said once, not twice"
     lines = grade_lines(failed)
     assert lines[1] == f"  Graders: LLM judge unavailable: {TIMEOUT} — offline grade used"
