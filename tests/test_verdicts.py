@@ -54,7 +54,7 @@ def test_lstm_padding_answer_is_not_credited(grader: Grader, kb) -> None:  # typ
     q = kb.question("rnn-lstm-4").question
     grade = grader.grade(rubric_for(q), LSTM_WRONG)
     _no_tick_on_wrong_words(grade, LSTM_WRONG)
-    assert grade.score <= 2.0  # it was 3.3 "good" with pad-mask ✓ before verdicts
+    assert grade.score < 2.5  # it was 3.3 "good" with pad-mask ✓ before verdicts
 
 
 def test_a_contradicted_point_is_challenged_before_missed_points(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
