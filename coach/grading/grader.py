@@ -42,11 +42,9 @@ from coach.grading.models import (
 from coach.grading.relevance import StoryFit, StoryRelevance, bank_behavioral_rubrics
 from coach.grading.rubric import Rubric, RubricMisconception, RubricPoint
 from coach.grading.text import Unit, clean, content_stems, has_negation, words
-from coach.grading.verdicts import PointReading, VerdictRule
+from coach.grading.verdicts import COVERAGE_STATED, PointReading, VerdictRule
 from coach.grading.verifier import Verdict3, Verifier, shared_verifier
 
-COVERED = 0.5
-PARTIAL = 0.3
 # A compound key point ("X; Y - Z") is scored as the mean of its probability as a whole and
 # the size-weighted mean over its parts. The share was chosen on the training split of the
 # own set (0.25 / 0.5 / 0.75 gave Pearson 0.893 / 0.896 / 0.894 there).
@@ -474,7 +472,7 @@ class Grader:
             cap = min(cap, 0.5)
         n_words = len(words(main.raw))
         model_words = max(60, len(words(rubric.model_answer)))
-        if n_words > 3 * model_words and best_p < COVERED:
+        if n_words > 3 * model_words and best_p < COVERAGE_STATED:
             flags.append("unfocused")
         return cap
 
