@@ -56,9 +56,6 @@ class KnowledgeBase:
                 f"no question '{question_id}' — list them with 'coach questions list'"
             ) from None
 
-    def questions_for_note(self, note_id: str) -> list[BankQuestion]:
-        return [q for q in self.questions.values() if q.note_id == note_id]
-
 
 def load_topics(root: Path) -> dict[str, str]:
     """Topic slugs and their descriptions from knowledge/topics.yaml."""

@@ -27,16 +27,6 @@ class ProviderOutputError(ProviderError):
     reason = "malformed structured output"
 
 
-class StreamCancelled(ProviderError):
-    """The user cancelled a streaming reply; the text so far is kept."""
-
-    reason = "cancelled"
-
-    def __init__(self, partial: str) -> None:
-        super().__init__("cancelled — the reply so far is kept")
-        self.partial = partial
-
-
 def reason_of(exc: BaseException) -> str:
     """The short reason shown in 'offline (llm failed: REASON)'."""
     return str(getattr(exc, "reason", "") or type(exc).__name__)

@@ -51,13 +51,6 @@ class StreamChunk(Message):
 
 
 @dataclass
-class StreamEnded(Message):
-    """The provider finished streaming (error is empty on success)."""
-
-    error: str = ""
-
-
-@dataclass
 class SearchDone(Message):
     query: str
     hits: list[Any]

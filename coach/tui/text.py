@@ -79,11 +79,6 @@ def grade_markdown(grade: Grade) -> str:
     return "\n".join(lines)
 
 
-def rubric_lines(grade: Grade) -> list[tuple[str, str]]:
-    """(status, text) per key point for the side panel."""
-    return [(kp.verdict, kp.text) for kp in grade.key_points]
-
-
 def turn_markdown(turn: TurnRecord, question: BankQuestion | None, index: int,
                   model_answer: bool) -> str:
     """One question of the report: the prompt, the answers, the feedback, the model answer."""

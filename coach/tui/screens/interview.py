@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from coach.interview.session import Interview, SessionConfig, Step
     from coach.storage.repo import TurnRecord
 
-KEYS_LINE = "ctrl+t hint · ctrl+n skip · ctrl+o notes · ctrl+g end"
 DRAFT_SECONDS = 1.0
 
 
@@ -74,7 +73,7 @@ class InterviewScreen(CoachScreen[None]):
             with Vertical(id="main"):
                 yield Transcript(id="transcript")
                 yield self.editor
-                yield Static(KEYS_LINE, id="keys-line")
+                yield Static(self.keys_line(), id="keys-line")
             yield SidePanel(clock=self.coach.clock)
         yield Footer()
 
@@ -108,8 +107,14 @@ class InterviewScreen(CoachScreen[None]):
                         timeout=4)
             self.refresh_bindings()
 
+    def keys_line(self) -> str:
+        """The line under the editor, read from BINDINGS so it cannot drift from the keys."""
+        shown = ("hint", "skip", "related_notes", "end")
+        keys = {b.id: b for b in self.BINDINGS if isinstance(b, Binding)}
+        return " · ".join(f"{keys[i].key} {keys[i].description.lower()}" for i in shown)
+
     def set_status(self, text: str) -> None:
-        self.query_one("#keys-line", Static).update(text or KEYS_LINE)
+        self.query_one("#keys-line", Static).update(text or self.keys_line())
         self.query_one("#keys-line", Static).set_class(bool(text), "-busy")
 
     # -- workers: the engine runs off the UI thread ------------------------------------------
@@ -270,15 +275,6 @@ class InterviewScreen(CoachScreen[None]):
             self.refresh_bindings()  # "Stop" appears while the interviewer speaks
         await self._streaming.add_chunk(message.chunk)
         self.query_one(Transcript).scroll_end(animate=False)
-
-    def _chat(self) -> Any:
-        try:
-            return self.coach.services.chat
-        except Exception as exc:
-            self.notify(_describe(exc), title="Provider unavailable", severity="warning",
-                        timeout=10)
-            self.coach.services.set("chat", None)
-            return None
 
     async def _replay(self, iv: Interview) -> None:
         """Show what was said before when a session is resumed."""

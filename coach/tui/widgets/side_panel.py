@@ -77,9 +77,6 @@ class SidePanel(VerticalScroll):
             text.append(f"misconception: {hit.claim}\n")
         self.query_one("#rubric", Static).update(text)
 
-    def clear_rubric(self) -> None:
-        self.query_one("#rubric", Static).update("")
-
     def set_score(self, score: float | None, graded: int) -> None:
         shown = "—" if score is None else f"{score:.1f}/5"
         self.query_one("#score", Static).update(f"Running score: {shown} ({graded} graded)")
