@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 
 from coach.evals.grader_eval import Row
+from coach.evals.judge_eval import llm_predictor
 from coach.grading.rubric import rubric_for
 from coach.interview.session import Interview, SessionConfig
 from coach.providers.combine import CombinedGrader
 from coach.providers.errors import ProviderUnavailable
 from coach.providers.fake import FakeProvider
-from coach.providers.judge_eval import llm_predictor
 from coach.providers.report import write_summary
 
 QID = "logistic-regression-2"

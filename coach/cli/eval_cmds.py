@@ -40,7 +40,7 @@ def eval_grader(
             rows = rows[:limit]
         predict = None
         if provider:
-            from coach.providers.judge_eval import llm_predictor
+            from coach.evals.judge_eval import llm_predictor
 
             predict = llm_predictor(svc)
         with progress_bar(f"Grading {path.name}") as update:

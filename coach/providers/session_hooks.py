@@ -5,18 +5,40 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from coach.interview.followups import FollowUp
 from coach.knowledge.models import BankQuestion
 from coach.providers.interviewer import Ask, LLMInterviewer, Spoken
 
 if TYPE_CHECKING:
+    from coach.embeddings import Embedder
     from coach.grading.grader import Grader
+    from coach.knowledge.loader import KnowledgeBase
+    from coach.providers.base import ChatProvider
     from coach.providers.combine import CombinedGrader
-    from coach.services import Services
 
 OnToken = Callable[[str], None]
+
+
+class Services(Protocol):
+    """What the hooks read from the coach's services. Structural, so the providers layer
+    imports neither coach.services nor the interview above it (the import-linter layers)."""
+
+    @property
+    def chat(self) -> ChatProvider | None: ...
+    @property
+    def grader(self) -> Grader: ...
+    @property
+    def kb(self) -> KnowledgeBase: ...
+    @property
+    def embedder(self) -> Embedder: ...
+
+
+class FollowUp(Protocol):
+    """The follow-up the interview chose; the hooks phrase its text."""
+
+    @property
+    def text(self) -> str: ...
 
 
 def judge_grader(services: Services) -> Grader | CombinedGrader:
