@@ -57,7 +57,7 @@ def test_scores_order_strong_partial_idk(grader: Grader, rubric) -> None:  # typ
     idk = grader.grade(rubric, "I don't know, sorry.")
     assert strong > partial.score > idk.score
     assert any(k.status != "covered" for k in partial.key_points), "a partial answer has gaps"
-    advice = [line for line in partial.feedback if line.startswith("To strengthen: ")]
+    advice = [f.text for f in partial.feedback if f.text.startswith("To strengthen: ")]
     assert len(advice) == 1 and ".;" not in advice[0] and advice[0].endswith(".")
     assert idk.score == 0.0 and "no-answer" in idk.flags
 
@@ -259,7 +259,7 @@ def test_behavioral_we_story_is_reported_as_we(grader: Grader, kb) -> None:  # t
         "my goal", "our goal")
     grade = grader.grade(rubric_for(q), text)
     assert grade.star is not None and grade.star.ownership in ("we", "mixed")
-    assert any("“I”" in f for f in grade.feedback) or grade.star.ownership == "mixed"
+    assert any("“I”" in f.text for f in grade.feedback) or grade.star.ownership == "mixed"
 
 
 def test_hostile_strings_in_every_kind(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
@@ -394,7 +394,7 @@ def test_a_full_story_about_another_question_is_flagged_and_capped(  # type: ign
     assert "off-topic" not in own.flags and own.level == "strong"
     assert "off-topic" in other.flags
     assert other.score <= 0.5
-    assert any("does not address what was asked" in line and "failed" in line
+    assert any("does not address what was asked" in line.text and "failed" in line.text
                for line in other.feedback)
 
 

@@ -56,7 +56,7 @@ def test_verified_quotes_count_and_invented_ones_are_dropped(grader, rubric) -> 
     # (3 + 3) of 9 weight points verified -> 3.3; the combined score is the mean.
     assert llm["score"] == pytest.approx(3.3, abs=0.05)
     assert grade.score == pytest.approx(round((offline.score + 3.3) / 2, 1), abs=0.051)
-    assert grade.feedback[0].startswith(f"Score {grade.score:.1f}: offline grader "
+    assert grade.feedback[0].text.startswith(f"Score {grade.score:.1f}: offline grader "
                                         f"{offline.score:.1f}, LLM judge 3.3")
     assert "Exponentiate" in fake.history[0].messages[1].content  # the answer was shown
 
@@ -91,7 +91,7 @@ def test_a_failed_judge_falls_back_to_the_labelled_offline_grade(grader, rubric)
     grade = CombinedGrader(grader, fake).grade(rubric, GOOD)
     assert grade.score == offline.score
     assert grade.grader == "offline (llm failed: server error (503))"
-    assert grade.feedback[0].startswith("LLM judge unavailable (server error (503))")
+    assert grade.feedback[0].text.startswith("LLM judge unavailable (server error (503))")
     malformed = FakeProvider(["{}", "still not a verdict"])
     grade = CombinedGrader(grader, malformed).grade(rubric, GOOD)
     assert grade.grader == "offline (llm failed: malformed structured output)"

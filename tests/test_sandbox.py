@@ -101,4 +101,4 @@ def test_grade_uses_the_test_results(grader, question: CodingQuestion) -> None: 
     assert broken.code is not None and broken.code.passed < broken.code.total
     assert good.score > broken.score
     assert "code-does-not-parse" in unparsable.flags and unparsable.score <= 2.5
-    assert any("Tests passed" in f for f in good.feedback)
+    assert any("Tests passed" in f.text for f in good.feedback)

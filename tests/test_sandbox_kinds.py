@@ -150,7 +150,7 @@ def test_without_isolation_the_grade_says_so(monkeypatch: pytest.MonkeyPatch,
     grade = grader.grade(rubric_for(q), q.model_answer + "\n\n```sql\n"
                          + q.reference_solution + "\n```")
     assert "code-not-isolated" in grade.flags
-    assert any(f.startswith("Not isolated: your code ran as you") for f in grade.feedback)
+    assert any(f.text.startswith("Not isolated: your code ran as you") for f in grade.feedback)
 
 
 def test_isolated_grades_carry_no_warning(grader) -> None:  # type: ignore[no-untyped-def]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from coach.grading.feedback import advice
 from coach.grading.models import Grade
-from coach.reports.judge import judge_feedback, point_judges, question_judge
+from coach.reports.judge import point_judges, question_judge
 from coach.reports.safe_text import visible
 from coach.reports.text import judge_notes, judge_text, point_judge_text
 
@@ -62,11 +63,7 @@ def grade_lines(grade: Grade) -> list[str]:
                     lines.append(f"    ✗ {t.name}: {t.message}")
     if judge is not None:
         lines += [f"  • {note}" for note in judge_notes(judge)]
-    for f in grade.feedback:
-        if not f.startswith(("Covered:", "Tests passed", "Wrong:", "Addressed, not verified",
-                             "Misconception:", "Wrong claim:")) and not (
-                judge is not None and judge_feedback(f)):
-            lines.append(f"  • {f}")
+    lines += [f"  • {tip}" for tip in advice(grade, judged=judge is not None)]
     return lines
 
 

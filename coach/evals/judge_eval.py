@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from coach.errors import ConfigError
 from coach.evals.grader_eval import Row
+from coach.grading.models import JudgeStatus
 from coach.providers.combine import CombinedGrader
 
 if TYPE_CHECKING:
@@ -20,13 +21,15 @@ class LLMPredictor:
     def __init__(self, grader: CombinedGrader) -> None:
         self.grader = grader
         self.graders: Counter[str] = Counter()
+        self.failed = 0
 
     def __call__(self, row: Row) -> float:
         grade = self.grader.grade(row.rubric, row.answer)
-        if grade.grader.startswith("offline (llm failed") and not any(
-                g.startswith("offline (llm failed") for g in self.graders):
-            print(f"warning: row {row.id}: {grade.grader} — the offline grade is used for "
-                  "rows where the judge fails", file=sys.stderr)
+        if grade.judge_status is JudgeStatus.UNAVAILABLE:
+            if not self.failed:
+                print(f"warning: row {row.id}: {grade.grader} — the offline grade is used for "
+                      "rows where the judge fails", file=sys.stderr)
+            self.failed += 1
         self.graders[grade.grader] += 1
         return grade.score / 5.0 * row.max_score
 

@@ -18,7 +18,7 @@ How a score is made (technical and system-design questions):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 
@@ -28,14 +28,15 @@ from coach.embeddings import Embedder
 from coach.grading import signals
 from coach.grading.conflicts import conflict_features
 from coach.grading.features import ANCHORS, Calibration, FeatureExtractor, Prepared
+from coach.grading.feedback import feedback_lines, nothing_to_grade
 from coach.grading.models import (
     STATUS_OF,
     CodeResult,
+    Flag,
     Grade,
     KeyPointResult,
     MisconceptionHit,
     Quote,
-    StarResult,
     VerifierProbs,
     level_for,
 )
@@ -203,19 +204,13 @@ class Grader:
         return None
 
     def _zero(self, rubric: Rubric, flag: str, hints_used: int) -> Grade:
-        message = {
-            "empty": "No answer was given.",
-            "no-answer": "You said you don't know. In an interview, reason aloud from what you "
-                         "do know — partial credit beats none.",
-            "gibberish": "The answer could not be read as text.",
-        }[flag]
         return Grade(question_id=rubric.question_id, kind=rubric.kind, score=0.0,
                      level="no credit",
                      key_points=[KeyPointResult(id=p.id, text=p.text, weight=p.weight,
                                                 status="missed", confidence=0.0,
                                                 dimension=p.dimension) for p in rubric.points],
                      missed=[p.id for p in rubric.points], flags=[flag],
-                     hints_used=hints_used, feedback=[message])
+                     hints_used=hints_used, feedback=[nothing_to_grade(flag)])
 
     def _units(self, text: str, question: str) -> tuple[list[Unit], bool]:
         units, truncated = self.fx.unit_texts(text, question)
@@ -540,7 +535,7 @@ class Grader:
                  for i, f in enumerate(followups) if f and f.strip()]
         if main.prepared is None:
             return self._zero(rubric, "empty", hints_used).model_copy(
-                update={"flags": [*flags, "no-content"]})
+                update={"flags": [*map(Flag, flags), Flag.NO_CONTENT]})
         star = signals.analyse_star(main.units, text)
         for ans in extra:
             more = signals.analyse_star(ans.units, ans.raw)
@@ -596,12 +591,9 @@ class Grader:
                       level=level_for(score), key_points=points,
                       missed=[k.id for k in points if k.status == "missed"], star=star,
                       flags=flags, hints_used=hints_used)
-        grade.feedback = feedback_lines(grade, rubric)
-        if other is not None:  # say which question the story answers instead
-            grade.feedback = [
-                "The story does not address what was asked: it fits another question "
-                f"(“{other.closest_prompt}”) far better than this one." if line ==
-                FLAG_TEXT["off-topic"] else line for line in grade.feedback]
+        # When the story fits another question, the feedback says which one.
+        grade.feedback = feedback_lines(
+            grade, rubric, off_question=other.closest_prompt if other is not None else None)
         return grade
 
     def _other_story(self, rubric: Rubric, main: _Answer) -> StoryFit | None:
@@ -629,68 +621,3 @@ def _bank_contrast() -> list[Rubric]:
     except KnowledgeError:  # no bank to compare with (an ad-hoc setup): the check is skipped
         return []
 
-
-FLAG_TEXT = {
-    "instructions-to-grader": "Text addressed to the grader was ignored; only the answer "
-                              "itself is graded.",
-    "repeats-question": "The answer mostly restates the question.",
-    "keyword-list": "A list of terms is not an explanation — say how the ideas connect.",
-    "off-topic": "The answer does not address the question that was asked.",
-    "very-long": "The answer is very long; only its most relevant passages were graded.",
-    "unfocused": "The answer is long for what it covers; lead with the key idea.",
-    "code-does-not-parse": "The code does not parse, so it was graded on its approach only.",
-    "no-content": "Nothing gradable was left in the answer.",
-    "code-not-isolated": "Not isolated: your code ran as you, with your files and network "
-                         "(no bubblewrap or user namespaces here; see the README's sandbox "
-                         "section).",
-}
-
-
-def _listed(texts: Iterable[str]) -> str:
-    """Key points in one line: "A; B; C." rather than "A.; B.; C."."""
-    return "; ".join(t.strip().rstrip(".") for t in texts) + "."
-
-
-def feedback_lines(grade: Grade, rubric: Rubric) -> list[str]:
-    """Plain-language feedback built only from the graded facts."""
-    lines: list[str] = []
-    for flag in grade.flags:
-        if flag in FLAG_TEXT:
-            lines.append(FLAG_TEXT[flag])
-    covered = [k for k in grade.key_points if k.verdict == "stated"]
-    if covered:
-        lines.append("Covered: " + _listed(k.text for k in covered[:4]))
-    for k in grade.key_points:
-        if k.verdict == "contradicted" and k.evidence is not None:
-            lines.append(f"Wrong: “{k.evidence.text.strip()[:160]}” — in fact: {k.text}")
-    unverified = [k for k in grade.key_points if k.verdict == "unverified"]
-    if unverified:
-        lines.append("Addressed, not verified (compare with the model answer): "
-                     + _listed(k.text for k in unverified[:3]))
-    missed = sorted((k for k in grade.key_points if k.verdict in ("partial", "absent")),
-                    key=lambda k: -k.weight)
-    if missed:
-        lines.append("To strengthen: " + _listed(k.text for k in missed[:3]))
-    for m in grade.misconceptions:
-        label = "Misconception" if m.listed else "Wrong claim"
-        lines.append(f"{label}: “{m.evidence.text[:120]}” — {m.correction}")
-    if grade.code is not None:
-        if grade.code.parsed and grade.code.total:
-            lines.append(f"Tests passed: {grade.code.passed}/{grade.code.total}"
-                         + (f" ({grade.code.error})" if grade.code.error else ""))
-        elif not grade.code.parsed:
-            lines.append(f"Code error: {grade.code.error}")
-    if grade.star is not None:
-        star: StarResult = grade.star
-        missing = [p.part for p in star.parts if not p.present]
-        if missing:
-            lines.append("Missing from the story: " + ", ".join(missing))
-        if not star.quantified:
-            lines.append("Quantify the result (a number, a percentage, time saved).")
-        if not star.reflection:
-            lines.append("Close with what you learned or would do differently.")
-        if star.ownership in ("we", "none"):
-            lines.append("Say what you did yourself — use “I” for your own actions.")
-    if grade.hints_used:
-        lines.append(f"Hints used: {grade.hints_used} (−{HINT_PENALTY} each).")
-    return lines

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_serializer, model_validator
 
 Level = Literal["no credit", "weak", "partial", "good", "strong"]
 Status = Literal["covered", "partial", "missed"]
@@ -17,6 +18,98 @@ GRADE_VERSION = 2
 STATUS_OF: dict[str, Status] = {"stated": "covered", "partial": "partial",
                                 "unverified": "partial", "contradicted": "missed",
                                 "absent": "missed"}
+
+
+COMBINED_GRADER = "offline+llm"
+"""`Grade.grader` when the LLM judge's verdict is part of the score."""
+
+
+class Flag(StrEnum):
+    """What the grader noticed about an answer as a whole. The values are what saved grades
+    hold and what the user sees: never rename one, or older grades stop loading."""
+
+    EMPTY = "empty"
+    NO_ANSWER = "no-answer"
+    GIBBERISH = "gibberish"
+    NO_CONTENT = "no-content"
+    VERY_LONG = "very-long"
+    INSTRUCTIONS_TO_GRADER = "instructions-to-grader"
+    REPEATS_QUESTION = "repeats-question"
+    KEYWORD_LIST = "keyword-list"
+    OFF_TOPIC = "off-topic"
+    UNFOCUSED = "unfocused"
+    CODE_DOES_NOT_PARSE = "code-does-not-parse"
+    CODE_FAILED_TO_RUN = "code-failed-to-run"
+    CODE_NOT_ISOLATED = "code-not-isolated"
+
+
+class FeedbackKind(StrEnum):
+    """What a feedback line is about, so a view picks lines by kind rather than by wording."""
+
+    FLAG = "flag"
+    """What a flag means for this answer (or why it earned nothing)."""
+    COVERED = "covered"
+    WRONG = "wrong"
+    """A key point the answer contradicts."""
+    UNVERIFIED = "unverified"
+    STRENGTHEN = "strengthen"
+    MISCONCEPTION = "misconception"
+    """A listed misconception or a wrong claim."""
+    TESTS = "tests"
+    CODE_ERROR = "code-error"
+    STORY = "story"
+    """Advice on a behavioral story (STAR parts, numbers, reflection, ownership)."""
+    HINTS = "hints"
+    JUDGE = "judge"
+    """The LLM judge's part: the combined score and its rule, or why it was not used."""
+    NOTE = "note"
+    """A line of a grade saved before kinds were stored that is none of the kinds a view
+    treats apart."""
+
+
+RESTATED: frozenset[FeedbackKind] = frozenset({
+    FeedbackKind.COVERED, FeedbackKind.WRONG, FeedbackKind.UNVERIFIED,
+    FeedbackKind.MISCONCEPTION, FeedbackKind.TESTS})
+"""Lines that repeat what a grade view already shows from the facts (key points with their
+evidence, misconceptions, test results): views list the other lines as advice."""
+
+
+class Feedback(BaseModel):
+    """One line of plain-language feedback."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: FeedbackKind
+    text: str
+
+
+# The wording of the lines a view treats apart, as grades saved before kinds were stored
+# carry it (read only to give those lines a kind; new grades store their kinds).
+_OLD_PREFIXES: tuple[tuple[str, FeedbackKind], ...] = (
+    ("Covered:", FeedbackKind.COVERED), ("Tests passed", FeedbackKind.TESTS),
+    ("Wrong:", FeedbackKind.WRONG), ("Addressed, not verified", FeedbackKind.UNVERIFIED),
+    ("Misconception:", FeedbackKind.MISCONCEPTION), ("Wrong claim:", FeedbackKind.MISCONCEPTION),
+    ("LLM judge unavailable (", FeedbackKind.JUDGE),
+    ("The LLM judge also credited:", FeedbackKind.JUDGE),
+)
+
+
+def _old_kind(text: str) -> FeedbackKind:
+    for prefix, kind in _OLD_PREFIXES:
+        if text.startswith(prefix):
+            return kind
+    if (text.startswith("Score ") and ": offline grader " in text) \
+            or " LLM claim(s) were dropped " in text:
+        return FeedbackKind.JUDGE
+    return FeedbackKind.NOTE
+
+
+class JudgeStatus(StrEnum):
+    """How an LLM judge took part in a grade."""
+
+    COMBINED = "combined"
+    UNAVAILABLE = "unavailable"
+    """The judge failed (after retries or one repair): the offline grade stands."""
 
 
 def level_for(score: float) -> Level:
@@ -141,14 +234,55 @@ class Grade(BaseModel):
     misconceptions: list[MisconceptionHit] = Field(default_factory=list)
     star: StarResult | None = None
     code: CodeResult | None = None
-    flags: list[str] = Field(default_factory=list)
+    flags: list[Flag] = Field(default_factory=list)
     coverage: float = 0.0
     """Weighted key-point coverage before the score curve, caps and penalties (0..1)."""
     hints_used: int = 0
-    feedback: list[str] = Field(default_factory=list)
+    feedback: list[Feedback] = Field(default_factory=list)
+    """Saved as the list of texts `feedback`, as before, beside `feedback_kinds`."""
     grader: str = "offline"
     llm: dict[str, object] | None = None
     """The LLM judge's verdict when one was used (see the providers docs)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _typed_feedback(cls, data: Any) -> Any:
+        """Saved grades hold feedback texts and, since kinds exist, their kinds beside them;
+        a text without its kind (an older grade) gets one from its wording."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        kinds = data.pop("feedback_kinds", None)
+        texts = data.get("feedback")
+        if not isinstance(texts, list):
+            return data
+        known = {k.value for k in FeedbackKind}
+        if not (isinstance(kinds, list) and len(kinds) == len(texts)
+                and all(isinstance(k, str) and k in known for k in kinds)):
+            kinds = [None] * len(texts)
+        data["feedback"] = [
+            {"kind": kind or _old_kind(text), "text": text} if isinstance(text, str) else text
+            for text, kind in zip(texts, kinds, strict=True)]
+        return data
+
+    @field_serializer("feedback")
+    def _feedback_texts(self, feedback: list[Feedback]) -> list[str]:
+        return [f.text for f in feedback]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def feedback_kinds(self) -> list[FeedbackKind]:
+        """Saved beside the texts, so a reloaded grade keeps what each line is about."""
+        return [f.kind for f in self.feedback]
+
+    @property
+    def judge_status(self) -> JudgeStatus | None:
+        """How the LLM judge took part; None when no judge was used."""
+        if self.llm is None:
+            return None
+        if "error" in self.llm:  # combine.fallback records why the judge was not used
+            return JudgeStatus.UNAVAILABLE
+        return JudgeStatus.COMBINED if self.grader == COMBINED_GRADER else None
 
     @property
     def covered(self) -> list[KeyPointResult]:

@@ -26,7 +26,11 @@ from collections.abc import Sequence
 from coach.errors import CoachError
 from coach.grading.grader import HINT_PENALTY, MISCONCEPTION_PENALTY, PROMPTED_CREDIT, Grader
 from coach.grading.models import (
+    COMBINED_GRADER,
     STATUS_OF,
+    Feedback,
+    FeedbackKind,
+    Flag,
     Grade,
     KeyPointResult,
     MisconceptionHit,
@@ -39,9 +43,9 @@ from coach.providers.errors import reason_of
 from coach.providers.judge import CheckedVerdict, ask_judge, check
 from coach.providers.redact import redact
 
-GUARD_FLAGS = {"instructions-to-grader", "keyword-list", "off-topic", "repeats-question",
-               "no-content"}
-NO_LLM_FLAGS = {"empty", "no-answer", "gibberish"}
+GUARD_FLAGS = frozenset({Flag.INSTRUCTIONS_TO_GRADER, Flag.KEYWORD_LIST, Flag.OFF_TOPIC,
+                         Flag.REPEATS_QUESTION, Flag.NO_CONTENT})
+NO_LLM_FLAGS = frozenset({Flag.EMPTY, Flag.NO_ANSWER, Flag.GIBBERISH})
 CREDIT = {"covered": 1.0, "partial": 0.5, "missed": 0.0, "contradicted": 0.0}
 VERDICT_OF = {"covered": "stated", "partial": "partial", "missed": "absent",
               "contradicted": "contradicted"}
@@ -132,17 +136,19 @@ def combine(offline: Grade, checked: CheckedVerdict, provider: str) -> Grade:
         "dropped": len(checked.dropped),
         "wrong_claims": [c.__dict__ for c in checked.wrong_claims],
     }
+    judge = [Feedback(kind=FeedbackKind.JUDGE, text=line) for line in lines]
     return offline.model_copy(update={
-        "score": combined, "level": level_for(combined), "grader": "offline+llm",
+        "score": combined, "level": level_for(combined), "grader": COMBINED_GRADER,
         "key_points": points, "missed": [k.id for k in points if k.status == "missed"],
         "misconceptions": [*offline.misconceptions, *wrong],
-        "llm": llm, "feedback": [*lines, *offline.feedback]})
+        "llm": llm, "feedback": [*judge, *offline.feedback]})
 
 
 def fallback(offline: Grade, exc: BaseException, provider: str, secret: str = "") -> Grade:
     """The offline grade, labelled with why the LLM judge could not be used."""
     reason = redact(reason_of(exc), secret)
-    note = f"LLM judge unavailable ({reason}); this is the offline grade."
+    note = Feedback(kind=FeedbackKind.JUDGE,
+                    text=f"LLM judge unavailable ({reason}); this is the offline grade.")
     return offline.model_copy(update={
         "grader": f"offline (llm failed: {reason})",
         "llm": {"provider": provider, "error": redact(str(exc), secret)[:300]},

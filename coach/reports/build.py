@@ -148,8 +148,8 @@ def _fill_grade(report: QuestionReport, grade: Grade) -> None:
                                                                    source=m.evidence.source),
                                                  listed=m.listed)
                              for m in grade.misconceptions]
-    report.flags = list(grade.flags)
-    report.feedback = list(grade.feedback)
+    report.flags = [str(flag) for flag in grade.flags]
+    report.feedback = [line.text for line in grade.feedback]
     if grade.code is not None:
         c = grade.code
         report.code = CodeReport(parsed=c.parsed, error=c.error, passed=c.passed, total=c.total,

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from coach.grading.models import Grade
+from coach.grading.models import COMBINED_GRADER, Grade, JudgeStatus
 from coach.reports.model import Evidence, OverallJudge, PointJudge, QuestionJudge
 
-COMBINED = "offline+llm"
 FAILED = "offline (llm failed: "
 UNAVAILABLE_RULE = "offline grade used"
 STATUSES = ("covered", "partial", "missed", "contradicted")
@@ -26,11 +25,12 @@ def question_judge(grade: Grade) -> QuestionJudge | None:
     if llm is None:
         return None
     provider = str(llm.get("provider") or "LLM")
-    if grade.grader.startswith(FAILED):
+    status = grade.judge_status
+    if status is JudgeStatus.UNAVAILABLE:
         reason = grade.grader.removeprefix(FAILED).removesuffix(")") or "unknown error"
         return QuestionJudge(provider=provider, status="unavailable", offline_score=grade.score,
                              rule=UNAVAILABLE_RULE, reason=reason)
-    if grade.grader != COMBINED:
+    if status is not JudgeStatus.COMBINED:
         return None
     try:
         offline = float(llm["offline_score"])  # type: ignore[arg-type]
@@ -46,7 +46,7 @@ def question_judge(grade: Grade) -> QuestionJudge | None:
 
 def point_judges(grade: Grade) -> dict[str, PointJudge]:
     """Key point (or STAR part) id -> the checked LLM verdict on it."""
-    if grade.grader != COMBINED or grade.llm is None:
+    if grade.grader != COMBINED_GRADER or grade.llm is None:
         return {}
     points = grade.llm.get("points")
     out: dict[str, PointJudge] = {}
@@ -77,10 +77,3 @@ def overall_judge(pairs: Sequence[tuple[float, QuestionJudge | None]]) -> Overal
         unavailable=sum(1 for _, j in pairs if j is not None and j.status == "unavailable"),
         offline_score=round(sum(offline) / len(offline), 2),
         llm_score=round(sum(judged) / len(judged), 2) if judged else None)
-
-
-def judge_feedback(line: str) -> bool:
-    """A feedback line written by combine.py that the judge fields show in a better form."""
-    return (line.startswith("Score ") and ": offline grader " in line) or line.startswith(
-        ("LLM judge unavailable (", "The LLM judge also credited:")) or (
-        " LLM claim(s) were dropped " in line)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from coach.grading.feedback import advice
 from coach.grading.models import Grade
 from coach.knowledge.models import BankQuestion
-from coach.reports.judge import judge_feedback, point_judges, question_judge
+from coach.reports.judge import point_judges, question_judge
 from coach.reports.text import judge_notes, judge_text, point_judge_text
 from coach.storage.repo import TurnRecord
 
@@ -68,10 +69,7 @@ def grade_markdown(grade: Grade) -> str:
         else:
             lines += ["", f"**Tests:** {code.passed}/{code.total} passed"]
             lines += [f"- ✗ {t.name}: {_quote(t.message)}" for t in code.tests if not t.passed]
-    tips = [f for f in grade.feedback if not f.startswith((
-        "Covered:", "Tests passed", "Wrong:", "Addressed, not verified", "Misconception:",
-        "Wrong claim:"))
-            and not (judge is not None and judge_feedback(f))]
+    tips = advice(grade, judged=judge is not None)
     tips = judge_notes(judge) + tips if judge is not None else tips
     if tips:
         lines.append("")
