@@ -164,6 +164,20 @@ def test_eval_predictor_returns_the_combined_score_scaled_to_the_row(services, r
     assert value == pytest.approx(expected / 5 * 10)
 
 
+def test_eval_predictor_uses_the_offline_grade_when_the_judge_fails_and_warns_once(  # type: ignore[no-untyped-def]
+        services, grader, rubric, capsys) -> None:
+    down = ProviderUnavailable("server down", "server error (503)")
+    services.set("chat", FakeProvider([down] * 6, max_retries=2))
+    predict = llm_predictor(services)
+    rows = [Row(f"r{i}", GOOD, 8.0, 10.0, rubric, None) for i in (1, 2)]
+    values = [predict(row) for row in rows]
+    offline = grader.grade(rubric, GOOD).score
+    assert values == [pytest.approx(offline / 5 * 10)] * 2
+    assert predict.failed == 2 and predict.graders["offline+llm"] == 0
+    warned = capsys.readouterr().err
+    assert warned.count("warning:") == 1 and "row r1" in warned and "server error (503)" in warned
+
+
 GRU_WRONG = ("A GRU has three gates and a separate cell state, so it has more parameters than "
              "an LSTM. I would pick whichever does better on validation.")
 
