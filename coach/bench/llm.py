@@ -41,6 +41,7 @@ def _summary(values: list[float]) -> dict[str, Any]:
 
 def run_llm_bench(svc: Any, turns: int = 3) -> dict[str, Any]:
     """Raw stream, interviewer phrasing and judge grading, `turns` times each."""
+    from coach.grading.models import JudgeStatus
     from coach.grading.rubric import rubric_for
     from coach.providers.base import Message
     from coach.providers.session_hooks import judge_grader, phrase_question
@@ -92,7 +93,7 @@ def run_llm_bench(svc: Any, turns: int = 3) -> dict[str, Any]:
         start = time.perf_counter()
         grade = grader.grade(rubric, r["answer"])
         seconds = time.perf_counter() - start
-        if grade.grader == "offline+llm":
+        if grade.judge_status is JudgeStatus.COMBINED:
             judged.append(seconds)
         else:
             judge_fallbacks.append(f"{rubric.question_id}: {grade.grader}")
