@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
 
@@ -22,12 +22,11 @@ from coach.errors import CoachError, StorageError
 from coach.reports.safe_text import valid_unicode, visible
 
 if TYPE_CHECKING:
-    from coach.interview.session import Interview, Step
+    from coach.interview.events import Action, Event
+    from coach.interview.session import Interview
     from coach.knowledge.models import BankQuestion
     from coach.services import Services
     from coach.storage.drafts import Drafts
-
-T = TypeVar("T")
 
 # -- this run's LLM flags ---------------------------------------------------------------------
 
@@ -125,9 +124,11 @@ class _Voice:
         # Anything shown may quote the user's answer: no escape sequence reaches the terminal.
         print(visible(valid_unicode(text)), file=self.out, flush=True)
 
-    def header(self, q: BankQuestion) -> None:
-        pos, total = self.iv.progress()
-        reason = self.iv.reason(q.id)
+    def header(self, q: BankQuestion, pos: int | None = None, total: int | None = None,
+               reason: str | None = None) -> None:
+        if pos is None or total is None:
+            pos, total = self.iv.progress()
+        reason = self.iv.reason(q.id) if reason is None else reason
         self.say(f"\n[{pos}/{total}] {q.track} · {q.kind} · {q.question.difficulty}"
                  + (f" — {reason}" if reason else ""))
 
@@ -143,25 +144,25 @@ class _Voice:
         self.out.write(visible(valid_unicode(chunk)))
         self.out.flush()
 
-    def line(self, step: Step) -> None:
-        """The interviewer's line of `step`, unless it already streamed in full."""
-        q = step.question
-        question = step.followup is None
+    def line(self, text: str, *, question: bool, streamed: bool = False, fallback: str = "",
+             header: Callable[[], None] | None = None) -> None:
+        """The interviewer's line (a question, else a follow-up), unless it already streamed
+        in full; `header` prints a question's header line when nothing streamed."""
         if self.open:
             self.open = False
             self.say()  # ends the streamed line
-            if step.streamed:
+            if streamed:
                 return
-            self.say(_label(step.fallback or "unknown", question))
-            self.say(f"Interviewer: {step.say}")
+            self.say(_label(fallback or "unknown", question))
+            self.say(f"Interviewer: {text}")
             return
-        if q is not None and question:
-            self.header(q)
-        if step.fallback == "cancelled":
-            self.say("\n" + _label(step.fallback, question))
-            self.say(f"Interviewer: {step.say}")
+        if header is not None:
+            header()
+        if fallback == "cancelled":
+            self.say("\n" + _label(fallback, question))
+            self.say(f"Interviewer: {text}")
             return
-        self.say(f"\nInterviewer: {step.say}")
+        self.say(f"\nInterviewer: {text}")
 
 
 @contextmanager
@@ -272,7 +273,6 @@ def _tell(text: str) -> None:
 def run_line_mode(interview: object, stream: TextIO | None = None,
                   out: TextIO | None = None) -> None:
     from coach.interview.session import Interview
-    from coach.storage.drafts import Drafts
 
     assert isinstance(interview, Interview)
     iv = interview
@@ -282,7 +282,7 @@ def run_line_mode(interview: object, stream: TextIO | None = None,
     _tolerant(stream, out)
     voice = _Voice(iv, out)
     iv.on_token = voice.token
-    drafts = Drafts(iv.repo, iv.services.paths.drafts_dir)
+    drafts = iv.drafts
     unsent = _Unsent()
     # The handlers stay in place while the draft is saved: the first signal switches them
     # to "ignore", so a second one cannot cut the saving short.
@@ -326,97 +326,103 @@ def _submit_failed(iv: Interview, unsent: _Unsent, drafts: Drafts, exc: StorageE
 
 def _converse(iv: Interview, voice: _Voice, stream: TextIO, out: TextIO, unsent: _Unsent,
               drafts: Drafts) -> None:
+    from coach.interview.events import (
+        AnswerGraded,
+        End,
+        Finished,
+        FollowUpAsked,
+        Hint,
+        HintGiven,
+        Open,
+        QuestionAsked,
+        Skip,
+        Submit,
+    )
+
     say = voice.say
     lines = unsent.lines
+    first = [True]
 
-    def engine(call: Callable[[], T]) -> T:
+    def prompt(q: BankQuestion, coding_stub: bool) -> None:
+        """After the interviewer's line: the code stub, and last time's unsent draft."""
+        if coding_stub and q.kind == "coding":
+            say(q.question.stub)  # type: ignore[union-attr]
+        if first[0] and iv.turn is not None:
+            draft = drafts.load(iv.id, iv.turn.position)
+            if draft.strip():
+                say("[draft] Your unsent answer from last time (type or paste it again):")
+                for line in draft.splitlines():
+                    say(f"    {line}")
+        first[0] = False
+
+    def render(event: Event) -> None:
+        """Each event as it happens, so a grade shows before the next question streams."""
+        if isinstance(event, QuestionAsked):
+            q = event.question
+            voice.line(event.text, question=True, streamed=event.streamed,
+                       fallback=event.fallback,
+                       header=partial(voice.header, q, event.position, event.total,
+                                      event.reason))
+            prompt(q, True)
+        elif isinstance(event, FollowUpAsked):
+            voice.line(event.text, question=False, streamed=event.streamed,
+                       fallback=event.fallback)
+            prompt(event.question, False)
+        elif isinstance(event, AnswerGraded) and event.show_feedback:
+            say("")
+            for line in grade_lines(event.grade):
+                say(line)
+        elif isinstance(event, HintGiven):
+            say(f"Interviewer: {event.text}")
+            voice.line(event.prompt, question=True, header=partial(voice.header, event.question))
+            prompt(event.question, True)
+        elif isinstance(event, Finished):
+            say("\n— Session summary —")
+            for question_id, grade in event.withheld:
+                say(f"\n{question_id}:")
+                for line in grade_lines(grade):
+                    say(line)
+            if event.summary:
+                for line in summary_lines(event.summary):
+                    say(line)
+            say(f"Report: coach report {event.session_id}")
+
+    def engine(action: Action) -> list[Event]:
         with _ctrl_c_cancels(iv):
-            return call()
+            return iv.advance(action, render)
 
     def typed(so_far: list[str]) -> None:
         # Saved as it is typed, like the TUI's draft: a kill (even SIGKILL) keeps it.
         if iv.turn is not None:
             drafts.write_file(iv.id, iv.turn.position, "\n".join(so_far))
 
-    mock = iv.config.mode == "mock"
     for note in iv.plan.notes:
         say(f"[plan] {note}")
     say(f"Session {iv.id} — {iv.config.questions} question(s), role {iv.config.role}. "
         "End each answer with a line holding only '.'; /hint, /skip and /end work too.")
-    step = engine(iv.next)
-    first = True
-    while not step.finished:
-        if step.grade is not None and step.followup is None:
-            if not mock:
-                say("")
-                for line in grade_lines(step.grade):
-                    say(line)
-            step = engine(iv.next)
-            continue
-        q = step.question
-        voice.line(step)
-        if q is not None and q.kind == "coding" and step.followup is None:
-            say(q.question.stub)  # type: ignore[union-attr]
-        if first and iv.turn is not None:
-            draft = drafts.load(iv.id, iv.turn.position)
-            if draft.strip():
-                say("[draft] Your unsent answer from last time (type or paste it again):")
-                for line in draft.splitlines():
-                    say(f"    {line}")
-        first = False
+    engine(Open())
+    while iv.record.status == "active":
         unsent.done()
         unsent.position = iv.turn.position if iv.turn is not None else -1
         answer, eof = _read_answer(stream, out, lines, typed)
         if answer == "/end" or (eof and not answer.strip()):
             unsent.done()
-            step = engine(iv.finish)
-            drafts.clear(iv.id, unsent.position)
-            if step.grade is not None and not mock:  # the question ending closed
-                say("")
-                for line in grade_lines(step.grade):
-                    say(line)
+            engine(End())
             break
-        if answer == "/hint":
+        if answer in ("/hint", "/skip"):
             unsent.done()
-            say(f"Interviewer: {iv.hint()}")
-            step = engine(iv.next)
+            engine(Hint() if answer == "/hint" else Skip())
             continue
-        if answer == "/skip":
-            unsent.done()
-            step = engine(iv.skip)
-            drafts.clear(iv.id, unsent.position)
-            if step.grade is None:
-                step = engine(iv.next)
-            continue
-        position = unsent.position
         if iv.turn is not None:
             unsent.sent = (str(iv.turn.state), len(iv.turn.followups))
         try:
-            step = engine(partial(iv.submit, answer))
+            # Input that ends in the middle of an answer: that answer is the last one.
+            engine(End(answer) if eof else Submit(answer))
         except StorageError as exc:
             raise _submit_failed(iv, unsent, drafts, exc, out) from None
         unsent.done()
-        drafts.clear(iv.id, position)  # the answer itself is saved now
         if eof:
-            if step.grade is not None and step.followup is None and not mock:
-                for line in grade_lines(step.grade):
-                    say(line)
-            step = engine(iv.finish)
             break
-    summary = iv.record.summary or {}
-    say("\n— Session summary —")
-    if mock and iv.record.turns:
-        for t in iv.record.turns:
-            if t.grade:
-                from coach.grading.models import Grade
-
-                say(f"\n{t.question_id}:")
-                for line in grade_lines(Grade.model_validate(t.grade)):
-                    say(line)
-    if summary:
-        for line in summary_lines(summary):
-            say(line)
-    say(f"Report: coach report {iv.id}")
 
 
 # -- commands ---------------------------------------------------------------------------------

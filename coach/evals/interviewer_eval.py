@@ -199,6 +199,7 @@ def run_sessions(services: Any, count: int, questions: int,
                  personas: Sequence[str] = ("expert", "partial", "misconception")
                  ) -> tuple[int, int, list[Failure], list[Failure]]:
     """Whole sessions through `Interview`: sessions, follow-ups seen, repeats, leaks."""
+    from coach.interview.events import FollowUpAsked, Open, QuestionAsked, Submit
     from coach.interview.session import Interview, SessionConfig
 
     kb = services.kb
@@ -210,25 +211,25 @@ def run_sessions(services: Any, count: int, questions: int,
         interview = Interview.start(services, SessionConfig(questions=questions, seed=i,
                                                             followups=2))
         asked: list[str] = []
-        step = interview.next()
-        while not step.finished and step.question is not None:
-            bq = step.question
+        events = interview.advance(Open())
+        # The last event is what the interviewer waits on: a question, a follow-up or the end.
+        while isinstance(events[-1], QuestionAsked):
+            bq = events[-1].question
             asked.append(bq.id)
             found = build_personas(kb, bq, [name]) or build_personas(kb, bq, ["partial"])
             persona = found[0]
-            step = interview.submit(persona.answer)
+            events = interview.advance(Submit(persona.answer))
             said = [persona.answer]
-            while step.followup is not None:
+            while isinstance(fu := events[-1], FollowUpAsked):
                 followups += 1
-                leaks = leaked_ngrams(step.followup.text, bq.question.model_answer,
+                leaks = leaked_ngrams(fu.text, bq.question.model_answer,
                                       [bq.question.prompt, *said])
                 if leaks:
                     leak_fail.append(Failure("leak", f"session {i} {bq.id}",
                                              f"follow-up repeats the model answer: {leaks[0]}"))
-                reply = _followup_reply(bq, step.followup)
+                reply = _followup_reply(bq, fu.followup)
                 said.append(reply)
-                step = interview.submit(reply)
-            step = interview.next()
+                events = interview.advance(Submit(reply))
         dupes = sorted({q for q in asked if asked.count(q) > 1})
         if dupes:
             repeat_fail.append(Failure("repeat", f"session {i}", f"asked again: {dupes}"))

@@ -8,16 +8,32 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from coach.errors import CoachError
 from coach.grading.models import Grade
 from coach.grading.rubric import rubric_for
+from coach.interview.collaborators import Collaborators, ServicesLike, from_services
+from coach.interview.events import (
+    Action,
+    AnswerGraded,
+    End,
+    Event,
+    Finished,
+    FollowUpAsked,
+    Hint,
+    HintGiven,
+    Open,
+    QuestionAsked,
+    Skip,
+    Skipped,
+    Submit,
+    TimeUp,
+)
 from coach.interview.followups import FollowUp, choose_followup
 from coach.interview.planner import (
     History,
@@ -30,11 +46,7 @@ from coach.interview.planner import (
 )
 from coach.knowledge.models import BankQuestion
 from coach.prompts import render, template
-from coach.storage.db import now
-from coach.storage.repo import SessionRecord, TurnRecord
-
-if TYPE_CHECKING:
-    from coach.services import Services
+from coach.storage.repo import Repository, SessionRecord, TurnRecord
 
 log = logging.getLogger(__name__)
 MAX_ANSWER_CHARS = 100_000
@@ -65,6 +77,12 @@ class SessionConfig:
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
+    @property
+    def coaching(self) -> bool:
+        """Practice mode: feedback after each question, hints and notes. A mock interview
+        allows none of them and keeps every grade for the end."""
+        return self.mode != "mock"
+
 
 @dataclass
 class Step:
@@ -80,15 +98,30 @@ class Step:
     """`say` already reached `Interview.on_token` in full; do not show it again."""
     fallback: str = ""
     """Why `say` is the template although an LLM was asked to phrase it ("cancelled", ...)."""
+    again: bool = False
+    """`say` is what the interviewer already asked and still waits on (a resumed session)."""
+
+
+Wiring = Collaborators | ServicesLike
+"""What an interview is built from: its collaborators, or the services that provide them."""
+
+
+def _wired(source: Wiring) -> Collaborators:
+    return source if isinstance(source, Collaborators) else from_services(source)
 
 
 class Interview:
-    """Drives one session; every submitted answer is committed before anything else runs."""
+    """Drives one session; every submitted answer is committed before anything else runs.
 
-    def __init__(self, services: Services, record: SessionRecord) -> None:
-        self.services = services
-        self.kb = services.kb
-        self.repo = services.repo
+    Clients call `advance` with an action and render the events it returns; `next`, `submit`,
+    `skip`, `finish` and `hint` are the single steps it is made of.
+    """
+
+    def __init__(self, parts: Wiring, record: SessionRecord) -> None:
+        self.parts = parts = _wired(parts)
+        self.kb = parts.kb
+        self.repo = parts.repo
+        self.drafts = parts.drafts
         self.record = record
         self.config = SessionConfig(**record.config)
         self.plan = Plan.from_dict(record.plan)
@@ -107,13 +140,13 @@ class Interview:
     # -- creation ---------------------------------------------------------------------------
 
     @classmethod
-    def start(cls, services: Services, config: SessionConfig) -> Interview:
-        kb = services.kb
-        history = load_history(services)
+    def start(cls, source: Wiring, config: SessionConfig) -> Interview:
+        parts = _wired(source)
+        kb = parts.kb
+        history = load_history(parts.repo)
         jd_topics: dict[str, float] = {}
         if config.job_description.strip():
-            index = services.ready_index()
-            jd_topics = jd_topic_weights(config.job_description, index.search, kb)
+            jd_topics = jd_topic_weights(config.job_description, parts.search(), kb)
         plan = make_plan(kb, PlanRequest(
             role=config.role, tracks=config.tracks, kinds=config.kinds,
             difficulty=config.difficulty, count=config.questions, seed=config.seed,
@@ -122,25 +155,26 @@ class Interview:
         if jd_topics:
             plan.notes.append("Topics weighted by the job description: " + ", ".join(
                 f"{t} ({w:.2f})" for t, w in list(jd_topics.items())[:8]))
-        session_id = uuid.uuid4().hex[:12]
-        services.repo.create_session(session_id, config.role, config.mode, config.to_dict(),
-                                     plan.to_dict())
-        return cls(services, services.repo.session(session_id))
+        session_id = parts.new_id()
+        parts.repo.create_session(session_id, config.role, config.mode, config.to_dict(),
+                                  plan.to_dict())
+        return cls(parts, parts.repo.session(session_id))
 
     @classmethod
-    def resume(cls, services: Services, session_id: str = "latest") -> Interview:
+    def resume(cls, source: Wiring, session_id: str = "latest") -> Interview:
+        repo = source.repo  # the session is found before anything else is loaded
         if session_id == "latest":
-            unfinished = services.repo.unfinished()
+            unfinished = repo.unfinished()
             if not unfinished:
                 raise CoachError("no unfinished session to resume — start one with "
                                  "'coach practice'")
             record = unfinished[0]
         else:
-            record = services.repo.session(session_id)
+            record = repo.session(session_id)
         if record.status != "active":
             raise CoachError(f"session {record.id} is already {record.status} — see "
                              f"'coach report {record.id}'")
-        return cls(services, record)
+        return cls(source, record)
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -194,14 +228,93 @@ class Interview:
         name = "ask_first" if position == 0 else "ask_next"
         return render(name, q.id, prompt=q.question.prompt)
 
-    # -- actions ----------------------------------------------------------------------------
+    # -- the client's entry -------------------------------------------------------------------
+
+    def advance(self, action: Action, on_event: Callable[[Event], None] | None = None
+                ) -> list[Event]:
+        """Carry out one action; the events that follow from it, in order.
+
+        After a question closes (graded or skipped) the next one is asked in the same call,
+        so the last event is what the interviewer now waits on: a question, a follow-up, a
+        hint (the question stays open) or the end. `on_event` sees each event as soon as it
+        happens: a grade reaches it before the next question is worded (and streamed).
+        """
+        events: list[Event] = []
+
+        def emit(event: Event) -> None:
+            events.append(event)
+            if on_event is not None:
+                on_event(event)
+
+        if isinstance(action, Hint):
+            text = self.hint()
+            _, q = self._require_turn()
+            emit(HintGiven(text=text, question=q, prompt=self.pending_prompt()))
+            return events
+        if isinstance(action, Open):
+            step = self.next()
+        elif isinstance(action, Submit):
+            if self.turn is not None and self.turn.state == State.ANSWERED:
+                step = self.next()  # the saved answer was never graded (it failed): grade it
+            else:
+                step = self.submit(action.answer)
+        elif isinstance(action, Skip):
+            step = self.skip()
+        elif isinstance(action, TimeUp):
+            step = (self.submit(action.answer, final=True) if action.answer.strip()
+                    else self.skip())
+        elif isinstance(action, End):
+            if action.answer.strip():
+                for event in self._events(self.submit(action.answer, final=True)):
+                    emit(event)
+            step = self.finish()
+        else:  # pragma: no cover - the Action union is exhaustive
+            raise CoachError(f"unknown interview action {action!r}")
+        for event in self._events(step):
+            emit(event)
+        # A closed question is followed by the next one (or the end of the session).
+        while not step.finished and step.followup is None and step.graded_turn is not None:
+            step = self.next()
+            for event in self._events(step):
+                emit(event)
+        return events
+
+    def _events(self, step: Step) -> list[Event]:
+        """What a step means to the candidate."""
+        out: list[Event] = []
+        q = step.question
+        turn = step.graded_turn
+        if turn is not None and turn.skipped and step.grade is None and q is not None:
+            out.append(Skipped(question=q, turn=turn))
+        elif step.grade is not None and turn is not None and q is not None:
+            out.append(AnswerGraded(question=q, grade=step.grade, turn=turn,
+                                    show_feedback=self.config.coaching))
+        if step.finished:
+            summary = self.record.summary or {}
+            withheld: tuple[tuple[str, Grade], ...] = ()
+            if not self.config.coaching:
+                withheld = tuple((t.question_id, Grade.model_validate(t.grade))
+                                 for t in self.record.turns if t.grade)
+            out.append(Finished(session_id=self.id, summary=summary, withheld=withheld))
+        elif step.followup is not None and step.grade is not None and q is not None:
+            out.append(FollowUpAsked(question=q, followup=step.followup, text=step.say,
+                                     grade=step.grade, streamed=step.streamed,
+                                     fallback=step.fallback))
+        elif q is not None and step.say and turn is None:
+            position, total = self.progress()
+            out.append(QuestionAsked(question=q, text=step.say, position=position, total=total,
+                                     reason=self.reason(q.id), again=step.again,
+                                     streamed=step.streamed, fallback=step.fallback))
+        return out
+
+    # -- single steps -----------------------------------------------------------------------
 
     def next(self) -> Step:
         """Ask the next question (or finish when the session is complete)."""
         if self.state == State.FINISHED:
             return Step(finished=True)
         if self.turn is not None and self.turn.state in (State.ASKING, State.FOLLOWING_UP):
-            return Step(say=self.pending_prompt(), question=self.question)
+            return Step(say=self.pending_prompt(), question=self.question, again=True)
         if self.turn is not None and self.turn.state == State.ANSWERED and self.question:
             # Stopped between saving an answer and grading it (a crash): grade it now.
             return self._after_answer(self.turn, self.question)
@@ -216,18 +329,16 @@ class Interview:
         say = self.template_text(q, position)
         self.turn = TurnRecord(session_id=self.id, position=position, question_id=qid,
                                state=State.ASKING, track=q.track, topics=list(q.topics),
-                               started_at=now(), asked=say)
+                               started_at=self.parts.clock(), asked=say)
         self.record.turns.append(self.turn)
         self.repo.save_turn(self.turn)
         self._prewarm(q)
-        if self.services.chat is None:
+        voice = self.parts.voice()
+        if voice is None:
             return Step(say=say, question=q)
-        from coach.providers.session_hooks import phrase_question
-
         with self._phrasing():
-            spoken = phrase_question(self.services, q, say, self.config.resume
-                                     or self.config.job_description, self.on_token,
-                                     self.cancel)
+            spoken = voice.ask(q, say, self.config.resume or self.config.job_description,
+                               self.on_token, self.cancel)
         # Saved so that a resumed session shows this wording again, with no new LLM call.
         self.turn.asked = spoken.text
         self.repo.save_turn(self.turn)
@@ -244,9 +355,7 @@ class Interview:
 
     def _prewarm(self, q: BankQuestion) -> None:
         """Embed the rubric while the candidate reads and types, so grading is quick."""
-        import threading
-
-        grader = self.services.grader
+        grader = self.parts.grader()
         rubric = rubric_for(q.question)
 
         def warm() -> None:
@@ -259,7 +368,7 @@ class Interview:
 
     def hint(self) -> str:
         turn, q = self._require_turn()
-        if self.config.mode == "mock":
+        if not self.config.coaching:
             return "Hints are off in a mock interview."
         hints = q.question.hints
         if turn.hints_used >= len(hints):
@@ -285,6 +394,7 @@ class Interview:
             turn.followups[-1]["answer"] = answer
         turn.state = State.ANSWERED
         self.repo.save_turn(turn)  # the answer is safe before grading starts
+        self.drafts.clear(self.id, turn.position)  # so its draft is no longer needed
         return self._after_answer(turn, q, followups=not final)
 
     def _after_answer(self, turn: TurnRecord, q: BankQuestion, *,
@@ -297,15 +407,13 @@ class Interview:
         if followups and len(turn.followups) < self.config.followups:
             followup = choose_followup(q.question, grade, asked)
         streamed, fallback = False, ""
-        if followup is not None and self.services.chat is not None:
-            from coach.providers.session_hooks import phrase_followup
-
+        voice = self.parts.voice() if followup is not None else None
+        if followup is not None and voice is not None:
             last = turn.followups[-1]["answer"] if turn.followups else turn.answer
             with self._phrasing():
-                spoken = phrase_followup(
-                    self.services, q, followup, [k.text for k in grade.key_points
-                                                 if k.status != "covered"], last or "",
-                    self.on_token, self.cancel)
+                spoken = voice.follow_up(
+                    q, followup, [k.text for k in grade.key_points if k.status != "covered"],
+                    last or "", self.on_token, self.cancel)
             followup = replace(followup, text=spoken.text)
             streamed = spoken.streamed
             fallback = spoken.reason if spoken.source == "template" else ""
@@ -329,7 +437,7 @@ class Interview:
         turn.state = State.GRADED
         turn.score = None
         self.repo.save_turn(turn)
-        self.repo.clear_draft(self.id, turn.position)
+        self._forget_draft(turn.position)
         return Step(say="Skipped.", question=q, graded_turn=turn)
 
     def finish(self) -> Step:
@@ -338,10 +446,12 @@ class Interview:
         turn, q = self.turn, self.question
         closed = None
         if turn is not None and turn.state == State.ASKING:
-            # Ending with a question open: it counts as skipped (nothing was submitted).
+            # Ending with a question open: it counts as skipped (nothing was submitted), and
+            # what was typed for it is not kept.
             turn.skipped = True
             turn.state = State.GRADED
             self.repo.save_turn(turn)
+            self.drafts.clear(self.id, turn.position)
         elif turn is not None and q is not None and turn.state in (State.FOLLOWING_UP,
                                                                     State.ANSWERED):
             # Ending during a follow-up keeps the grade earned so far.
@@ -349,12 +459,13 @@ class Interview:
         self.record = self.repo.session(self.id)
         summary = session_summary(self.record, self.kb)
         self.repo.update_session(self.id, status="finished", summary=summary,
-                                 finished_at=now())
+                                 finished_at=self.parts.clock())
         self.record = self.repo.session(self.id)
         # The grade of a question closed by ending is returned, to be shown like any other.
         return Step(say="That's the end of the interview.", finished=True,
                     grade=closed.grade if closed else None,
-                    graded_turn=closed.graded_turn if closed else None)
+                    graded_turn=closed.graded_turn if closed else None,
+                    question=closed.question if closed else None)
 
     # -- internals --------------------------------------------------------------------------
 
@@ -365,19 +476,17 @@ class Interview:
 
     def _grade(self, turn: TurnRecord, q: BankQuestion) -> Grade:
         followup_answers = [f.get("answer") or "" for f in turn.followups]
-        from coach.providers.session_hooks import judge_grader
-
         self._code_run_once(turn, q)
-        return judge_grader(self.services).grade(rubric_for(q.question), turn.answer,
-                                          followups=followup_answers,
-                                          hints_used=turn.hints_used)
+        return self.parts.judge().grade(rubric_for(q.question), turn.answer,
+                                        followups=followup_answers,
+                                        hints_used=turn.hints_used)
 
     def _code_run_once(self, turn: TurnRecord, q: BankQuestion) -> None:
         """A coding answer's code runs once: a grade saved for the turn carries its result,
         which every later grade of the turn reuses. Before the first run, a grade recording
         a failed run is saved; if the run takes the coach down with it, that failure is
         what a resumed session finds and keeps, instead of running the code again."""
-        grader = self.services.grader
+        grader = self.parts.grader()
         if (getattr(q.question, "kind", "") != "coding" or not grader.run_code
                 or not turn.answer.strip()):
             return
@@ -402,20 +511,26 @@ class Interview:
         turn.grade = grade.model_dump(mode="json")
         turn.score = grade.score
         self.repo.save_turn(turn)
-        self.repo.clear_draft(self.id, turn.position)
+        self._forget_draft(turn.position)
         record_review(self.repo, q.id, grade.score)
         if self.config.difficulty is None:
             self.target = adapt(q.question.difficulty, grade.score)
         return Step(grade=grade, question=q, graded_turn=turn)
 
+    def _forget_draft(self, position: int) -> None:
+        """A closed question's draft goes: from the database (a failure there is the
+        caller's to report, the turn is saved) and from the draft files."""
+        self.repo.clear_draft(self.id, position)
+        self.drafts.clear(self.id, position)
 
-def load_history(services: Services) -> History:
+
+def load_history(repo: Repository) -> History:
     from coach.interview.review import due_questions
 
     history = History()
-    for t in services.repo.graded_turns():
+    for t in repo.graded_turns():
         for topic in t.topics:
             history.topic_scores.setdefault(topic, []).append(float(t.score or 0))
         history.asked.add(t.question_id)
-    history.due = due_questions(services.repo)
+    history.due = due_questions(repo)
     return history

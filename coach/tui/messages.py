@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from coach.interview.session import Interview, Step
+    from coach.interview.events import Event
+    from coach.interview.session import Interview
 
 
 @dataclass
@@ -22,11 +23,12 @@ class WarmupChanged(Message):
 
 @dataclass
 class EngineDone(Message):
-    """An interview action finished; steps are what the interviewer now says, in order."""
+    """An interview action finished; events are what happened, in order (for "open", text is
+    the unsent draft to restore)."""
 
     action: str
     interview: Interview
-    steps: list[Step] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
     text: str = ""
 
 

@@ -12,6 +12,8 @@ from textual.widgets import Footer, Header, Static, TextArea
 
 from coach.errors import CoachError
 from coach.grading.models import Grade
+from coach.interview.events import End, Hint, Skip, Submit
+from coach.interview.events import TimeUp as TimeRanOut
 from coach.tui.messages import EngineDone, EngineFailed, StreamChunk, TimeUp
 from coach.tui.screens.base import CoachScreen
 from coach.tui.text import grade_markdown
@@ -21,7 +23,8 @@ from coach.tui.widgets.side_panel import SidePanel
 from coach.tui.widgets.transcript import Transcript
 
 if TYPE_CHECKING:
-    from coach.interview.session import Interview, SessionConfig, Step
+    from coach.interview.events import Action, Event
+    from coach.interview.session import Interview, SessionConfig
     from coach.storage.repo import TurnRecord
 
 DRAFT_SECONDS = 1.0
@@ -62,10 +65,11 @@ class InterviewScreen(CoachScreen[None]):
         self._time_up_pending = False
 
     @property
-    def mode(self) -> str:
+    def coaching(self) -> bool:
+        """Practice mode (feedback, hints, notes); False in a mock interview."""
         if self.iv is not None:
-            return self.iv.config.mode
-        return self.config.mode if self.config else "practice"
+            return self.iv.config.coaching
+        return self.config.coaching if self.config else True
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
@@ -93,7 +97,7 @@ class InterviewScreen(CoachScreen[None]):
         if action == "stop_speaking":  # only while an LLM interviewer is speaking
             return self._speaking() is not None
         # Hidden from the footer in mock interviews, which allow neither.
-        return not (action in ("hint", "related_notes") and self.mode == "mock")
+        return not (action in ("hint", "related_notes") and not self.coaching)
 
     def _speaking(self) -> Interview | None:
         iv = self.iv or self.iv_opening
@@ -121,6 +125,7 @@ class InterviewScreen(CoachScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="engine")
     def open_session(self) -> None:
+        from coach.interview.events import Open
         from coach.interview.session import Interview
 
         try:
@@ -132,40 +137,27 @@ class InterviewScreen(CoachScreen[None]):
             if self.coach.services.chat is not None:
                 iv.on_token = self._on_token  # the engine streams the provider's words here
             self.iv_opening = iv
-            step = iv.next()
+            events = iv.advance(Open())
             draft = ""
-            if iv.turn is not None and not step.finished:
+            if iv.turn is not None and iv.record.status == "active":
                 draft = self.coach.services.repo.draft(iv.id, iv.turn.position)
         except Exception as exc:
             self.post_message(EngineFailed("open", _describe(exc)))
             return
-        self.post_message(EngineDone("open", iv, [step], text=draft))
+        self.post_message(EngineDone("open", iv, events, text=draft))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="engine")
-    def run_engine(self, action: str, answer: str = "", *, final: bool = False) -> None:
-        """final (submit): the time is up, so no follow-up comes after this answer."""
+    def run_engine(self, name: str, action: Action) -> None:
+        """name: what the user asked for ("submit", "skip", ...), for the messages."""
         iv = self.iv
         assert iv is not None
         iv.cancel.clear()  # a stop applies to the line being spoken, not to later ones
         try:
-            text = ""
-            steps: list[Step] = []
-            if action == "submit" and iv.turn is not None and iv.turn.state == "answered":
-                steps.append(iv.next())  # the saved answer was never graded: grade it now
-            elif action == "submit":
-                steps.append(iv.submit(answer, final=final))
-            elif action == "skip":
-                steps.append(iv.skip())
-            elif action == "hint":
-                text = iv.hint()
-            elif action == "end":
-                steps.append(iv.finish())
-            if steps and steps[-1].followup is None and not steps[-1].finished:
-                steps.append(iv.next())
+            events = iv.advance(action)
         except Exception as exc:
-            self.post_message(EngineFailed(action, _describe(exc)))
+            self.post_message(EngineFailed(name, _describe(exc)))
             return
-        self.post_message(EngineDone(action, iv, steps, text=text))
+        self.post_message(EngineDone(name, iv, events))
 
     # -- results ----------------------------------------------------------------------------
 
@@ -188,7 +180,6 @@ class InterviewScreen(CoachScreen[None]):
         self.busy = False
         self.set_status("")
         self.refresh_bindings()
-        transcript = self.query_one(Transcript)
         editor = self.editor
         if message.action == "open":
             await self._replay(message.interview)
@@ -196,63 +187,77 @@ class InterviewScreen(CoachScreen[None]):
                 editor.text = message.text
                 editor.move_cursor(editor.document.end)
                 self.notify("Your unsent draft was restored.", timeout=4)
-        elif message.action == "hint":
-            await transcript.add("interviewer", message.text)
-            return
         elif message.action == "submit":
-            editor.text = ""
+            editor.text = ""  # the engine has forgotten the draft: the answer is saved
             self._dirty = False
             self.pending_answer = ""
-            iv = message.interview
-            if iv.turn is not None:
-                self.coach.services.repo.clear_draft(iv.id, iv.turn.position)
         elif message.action == "skip":
             editor.text = ""
             self._dirty = False
-        for step in message.steps:
-            await self.show_step(step)
+        for event in message.events:
+            if not await self.show_event(event):
+                break
         self._update_score()
 
-    async def show_step(self, step: Step) -> None:
+    def _warn_llm(self, grade: Grade) -> None:
+        if grade.llm and grade.llm.get("error") and not self._llm_warned:
+            self._llm_warned = True
+            self.notify(f"The LLM judge could not be used: {grade.llm['error']}\n"
+                        "Grades are the offline grader's. Check the provider in Settings (F4).",
+                        title="Provider unavailable", severity="warning", timeout=15)
+
+    async def show_event(self, event: Event) -> bool:
+        """Render one engine event; False once the screen is left (the session finished)."""
+        from coach.interview.events import (
+            AnswerGraded,
+            Finished,
+            FollowUpAsked,
+            HintGiven,
+            QuestionAsked,
+            Skipped,
+        )
+
         iv = self.iv
         assert iv is not None
         transcript = self.query_one(Transcript)
         panel = self.query_one(SidePanel)
-        if step.finished:
+        if isinstance(event, Finished):
             self.flush_draft()
             self.coach.open_report(iv.id, replace=True)
-            return
-        closed = step.graded_turn is not None
-        if step.grade is not None and step.grade.llm and step.grade.llm.get("error") \
-                and not self._llm_warned:
-            self._llm_warned = True
-            self.notify(f"The LLM judge could not be used: {step.grade.llm['error']}\n"
-                        "Grades are the offline grader's. Check the provider in Settings (F4).",
-                        title="Provider unavailable", severity="warning", timeout=15)
-        if step.grade is not None and closed and iv.config.mode == "practice":
-            # A next question may already be streaming in; the feedback goes above it.
-            await transcript.add("feedback", grade_markdown(step.grade), before=self._streaming)
-            panel.show_rubric(step.grade)
-        elif step.graded_turn is not None and step.graded_turn.skipped:
-            await transcript.add("coach", step.say or "Skipped.", before=self._streaming)
-            return
-        if not step.say:
-            return
-        new_question = step.followup is None and step.grade is None and step.question
-        say = step.say
-        if new_question and step.question is not None:
-            q = step.question
-            position, total = iv.progress()
-            limit = (self.coach.services.settings.interview.mock_minutes_per_question * 60.0
-                     if iv.config.mode == "mock" else None)
-            panel.show_question(q, position, total, iv.config.mode, limit)
+            return False
+        if isinstance(event, HintGiven):
+            await transcript.add("interviewer", event.text)
+        elif isinstance(event, AnswerGraded):
+            self._warn_llm(event.grade)
+            if event.show_feedback:
+                # A next question may already be streaming in; the feedback goes above it.
+                await transcript.add("feedback", grade_markdown(event.grade),
+                                     before=self._streaming)
+                panel.show_rubric(event.grade)
+        elif isinstance(event, Skipped):
+            await transcript.add("coach", "Skipped.", before=self._streaming)
+        elif isinstance(event, FollowUpAsked):
+            self._warn_llm(event.grade)
+            await self.say(event.text)
+        elif isinstance(event, QuestionAsked):
+            q = event.question
+            panel.show_question(q, event.position, event.total, iv.config.mode,
+                                self._time_limit(iv))
             self.editor.for_code(q.kind == "coding")
+            say = event.text
             signature = getattr(q.question, "signature", "")
             if signature:
                 say += f"\n\n```python\n{signature}\n```"
             elif getattr(q.question, "language", "") == "sql":
                 say += f"\n\n```sql\n{q.question.schema_sql.strip()}\n```"  # type: ignore[union-attr]
-        await self.say(say)
+            await self.say(say)
+        return True
+
+    def _time_limit(self, iv: Interview) -> float | None:
+        """Seconds per question in a mock interview; None in practice mode."""
+        if iv.config.coaching:
+            return None
+        return self.coach.services.settings.interview.mock_minutes_per_question * 60.0
 
     async def say(self, text: str) -> None:
         """The interviewer speaks; a line that streamed in is corrected to the final wording."""
@@ -302,13 +307,12 @@ class InterviewScreen(CoachScreen[None]):
                 await transcript.add("you", str(f["answer"]))
         if turn.skipped:
             await transcript.add("coach", "Skipped.")
-        elif turn.grade and not is_open and iv.config.mode == "practice":
+        elif turn.grade and not is_open and iv.config.coaching:
             await transcript.add("feedback", grade_markdown(Grade.model_validate(turn.grade)))
         if is_open:
             position, total = iv.progress()
-            limit = (self.coach.services.settings.interview.mock_minutes_per_question * 60.0
-                     if iv.config.mode == "mock" else None)
-            self.query_one(SidePanel).show_question(q, position, total, iv.config.mode, limit)
+            self.query_one(SidePanel).show_question(q, position, total, iv.config.mode,
+                                                    self._time_limit(iv))
 
     def _update_score(self) -> None:
         if self.iv is None:
@@ -316,7 +320,7 @@ class InterviewScreen(CoachScreen[None]):
         graded = [t for t in self.iv.record.turns if t.score is not None and not t.skipped
                   and t.state == "graded"]
         score = (sum(float(t.score or 0) for t in graded) / len(graded)) if graded else None
-        if self.mode == "mock":
+        if not self.coaching:
             score = None  # mock interviews keep the verdict for the end
         self.query_one(SidePanel).set_score(score, len(graded))
 
@@ -366,7 +370,9 @@ class InterviewScreen(CoachScreen[None]):
         await self._send(answer)
 
     async def _send(self, answer: str, *, final: bool = False) -> None:
-        """Send an answer for grading; final: the time is up, so no follow-up comes next."""
+        """Send an answer for grading; final: the time is up (the engine asks no follow-up
+        after it)."""
+
         self.flush_draft()
         self.busy = True
         self.pending_answer = answer
@@ -374,7 +380,7 @@ class InterviewScreen(CoachScreen[None]):
         grading = "Grading your answer…" if self.coach.warm_state == "ready" else \
             "Grading your answer (waiting for the model to finish loading)…"
         self.set_status(grading)
-        self.run_engine("submit", answer, final=final)
+        self.run_engine("submit", TimeRanOut(answer) if final else Submit(answer))
 
     # -- the mock interview's clock ---------------------------------------------------------
 
@@ -408,23 +414,23 @@ class InterviewScreen(CoachScreen[None]):
                     severity="warning", timeout=6)
         self.busy = True
         self.set_status("Time is up — moving on…")
-        self.run_engine("skip")
+        self.run_engine("skip", TimeRanOut())
 
     def action_hint(self) -> None:
         if self._ready():
             self.busy = True
-            self.run_engine("hint")
+            self.run_engine("hint", Hint())
 
     def action_skip(self) -> None:
         if self._ready():
             self.busy = True
             self.set_status("Skipping…")
-            self.run_engine("skip")
+            self.run_engine("skip", Skip())
 
     def action_related_notes(self) -> None:
         if self.iv is None or self.iv.question is None:
             return
-        if self.mode == "mock":
+        if not self.coaching:
             self.notify("Notes are closed during a mock interview.", timeout=4)
             return
         self.coach.action_notes(self.iv.question.note_id)
@@ -441,7 +447,7 @@ class InterviewScreen(CoachScreen[None]):
                 self.busy = True
                 self.flush_draft()
                 self.set_status("Finishing…")
-                self.run_engine("end")
+                self.run_engine("end", End())
 
         has_text = bool(self.editor.text.strip())
         note = " Your unsent answer will not be graded." if has_text else ""

@@ -1,0 +1,131 @@
+"""What the interview works with, named one by one instead of the whole services container.
+
+The parts that depend on the settings (the grader that may add the LLM judge, the LLM that may
+word the interviewer's lines) are functions asked at each use: a provider changed in Settings
+in the middle of a session applies from the next line or grade on, as it always has.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from coach.storage.db import now
+
+if TYPE_CHECKING:
+    from coach.embeddings import Embedder
+    from coach.grading.grader import Grader
+    from coach.grading.models import Grade
+    from coach.grading.rubric import Rubric
+    from coach.interview.followups import FollowUp
+    from coach.knowledge.loader import KnowledgeBase
+    from coach.knowledge.models import BankQuestion
+    from coach.paths import Paths
+    from coach.providers.base import ChatProvider
+    from coach.providers.interviewer import Spoken
+    from coach.retrieval.index import NoteIndex
+    from coach.storage.drafts import Drafts
+    from coach.storage.repo import Repository
+
+OnToken = Callable[[str], None]
+
+
+class AnswerGrader(Protocol):
+    """Grades one answer (the offline grader, or it combined with an LLM judge)."""
+
+    def grade(self, rubric: Rubric, answer: str, *, followups: Sequence[str] = (),
+              hints_used: int = 0) -> Grade: ...
+
+
+class Voice(Protocol):
+    """An LLM that words the interviewer's lines, streaming them to `on_token`; its result
+    falls back to the written wording on any problem."""
+
+    def ask(self, q: BankQuestion, template: str, context: str, on_token: OnToken | None,
+            cancel: threading.Event) -> Spoken: ...
+
+    def follow_up(self, q: BankQuestion, followup: FollowUp, missed: list[str],
+                  last_answer: str, on_token: OnToken | None,
+                  cancel: threading.Event) -> Spoken: ...
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+@dataclass(frozen=True)
+class Collaborators:
+    kb: KnowledgeBase
+    repo: Repository
+    drafts: Drafts
+    """Unsent answers (database and draft files); the engine forgets them once answered."""
+    grader: Callable[[], Grader]
+    """The offline grader: code runs and the rubric warm-up (built on first use)."""
+    judge: Callable[[], AnswerGrader]
+    """What grades an answer: the offline grader, or it with the LLM judge (asked per grade)."""
+    voice: Callable[[], Voice | None]
+    """The LLM that words the interviewer's lines, or None offline (asked per line)."""
+    search: Callable[[], Callable[[str, int], Any]]
+    """Search over the notes (builds the index on first use); weighs a job description."""
+    clock: Callable[[], str] = now
+    new_id: Callable[[], str] = _new_id
+
+
+class ServicesLike(Protocol):
+    """The part of the coach's services the interview is wired from (structural, so the
+    interview does not import coach.services above it)."""
+
+    @property
+    def kb(self) -> KnowledgeBase: ...
+    @property
+    def repo(self) -> Repository: ...
+    @property
+    def grader(self) -> Grader: ...
+    @property
+    def embedder(self) -> Embedder: ...
+    @property
+    def chat(self) -> ChatProvider | None: ...
+    @property
+    def paths(self) -> Paths: ...
+    def ready_index(self) -> NoteIndex: ...
+
+
+class _LLMVoice:
+    """The providers' interviewer hooks, read from the services at each line."""
+
+    def __init__(self, services: ServicesLike) -> None:
+        self.services = services
+
+    def ask(self, q: BankQuestion, template: str, context: str, on_token: OnToken | None,
+            cancel: threading.Event) -> Spoken:
+        from coach.providers.session_hooks import phrase_question
+
+        return phrase_question(self.services, q, template, context, on_token, cancel)
+
+    def follow_up(self, q: BankQuestion, followup: FollowUp, missed: list[str],
+                  last_answer: str, on_token: OnToken | None,
+                  cancel: threading.Event) -> Spoken:
+        from coach.providers.session_hooks import phrase_followup
+
+        return phrase_followup(self.services, q, followup, missed, last_answer, on_token,
+                               cancel)
+
+
+def from_services(services: ServicesLike) -> Collaborators:
+    """The interview's collaborators taken from the coach's services."""
+    from coach.providers.session_hooks import judge_grader
+    from coach.storage.drafts import Drafts
+
+    voice = _LLMVoice(services)
+    return Collaborators(
+        kb=services.kb,
+        repo=services.repo,
+        drafts=Drafts(services.repo, services.paths.drafts_dir),
+        grader=lambda: services.grader,
+        judge=lambda: judge_grader(services),
+        voice=lambda: None if services.chat is None else voice,
+        search=lambda: services.ready_index().search,
+    )
