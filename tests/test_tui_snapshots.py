@@ -12,6 +12,7 @@ import pytest
 from textual.pilot import Pilot
 from tui_support import wait_for
 
+from coach.interview.events import Finished, Open, Submit
 from coach.interview.session import Interview, SessionConfig
 from coach.paths import Paths
 from coach.services import Services
@@ -30,8 +31,9 @@ Snap = Callable[..., bool]
 def frozen(monkeypatch: pytest.MonkeyPatch) -> None:
     """Same session id and timestamps every run."""
     fixed = uuid.UUID("5e55105e55105e55105e55105e55105e")
-    monkeypatch.setattr("coach.interview.session.uuid", SimpleNamespace(uuid4=lambda: fixed))
-    monkeypatch.setattr("coach.interview.session.now", lambda: STAMP)
+    monkeypatch.setattr("coach.interview.collaborators.uuid",
+                        SimpleNamespace(uuid4=lambda: fixed))
+    monkeypatch.setattr("coach.interview.collaborators.now", lambda: STAMP)
     monkeypatch.setattr("coach.storage.repo.now", lambda: STAMP)
 
 def app_for(services: Services, **kwargs: Any) -> CoachApp:
@@ -41,13 +43,10 @@ def app_for(services: Services, **kwargs: Any) -> CoachApp:
 def finished_session(services: Services) -> str:
     """A short graded session, driven through the engine."""
     iv = Interview.start(services, CONFIG)
-    step = iv.next()
-    while not step.finished:
-        q = step.question
-        assert q is not None
-        step = iv.submit(q.question.key_points[0].text)
-        if step.followup is None:
-            step = iv.next()
+    events = iv.advance(Open())
+    while not isinstance(events[-1], Finished):
+        q = events[-1].question
+        events = iv.advance(Submit(q.question.key_points[0].text))
     return iv.id
 
 

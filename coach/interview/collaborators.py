@@ -56,6 +56,10 @@ def _new_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
+def _now() -> str:
+    return now()  # looked up per call, so a test can freeze the module's clock
+
+
 @dataclass(frozen=True)
 class Collaborators:
     kb: KnowledgeBase
@@ -70,7 +74,7 @@ class Collaborators:
     """The LLM that words the interviewer's lines, or None offline (asked per line)."""
     search: Callable[[], Callable[[str, int], Any]]
     """Search over the notes (builds the index on first use); weighs a job description."""
-    clock: Callable[[], str] = now
+    clock: Callable[[], str] = _now
     new_id: Callable[[], str] = _new_id
 
 
