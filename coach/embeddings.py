@@ -41,12 +41,19 @@ class Embedder:
         self._cache: OrderedDict[str, Any] = OrderedDict()
         self._cache_size = cache_size
         self._store: VectorStore | None = None
+        self._bank: BankVectors | None = None
         self.calls = 0
 
     def attach_store(self, store: VectorStore | None) -> None:
         """Keep vectors of texts embedded with persist=True across processes."""
         with self._lock:
             self._store = store
+
+    def attach_bank(self, bank: BankVectors | None) -> None:
+        """Read vectors of persist=True texts from the file shipped with the knowledge base
+        first (the bank's rubric texts, embedded when the bank was built)."""
+        with self._lock:
+            self._bank = bank
 
     @property
     def loaded(self) -> bool:
@@ -93,8 +100,11 @@ class Embedder:
                 self._cache.move_to_end(key)
                 out[i] = vec
         store = self._store if persist else None
-        if missing and store is not None:
-            found = store.get_many([_key(t) for t in missing])
+        sources = (self._bank, store) if persist else ()
+        for source in sources:
+            if not missing or source is None:
+                continue
+            found = source.get_many([_key(t) for t in missing])
             for text in list(missing):
                 vec = found.get(_key(text))
                 if vec is not None:
@@ -141,6 +151,108 @@ class Embedder:
 
 def _key(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def text_key(text: str) -> str:
+    """The key a text's vector is stored under (a hash of its exact characters)."""
+    return _key(text)
+
+
+BANK_VECTORS_FILE = "rubric-vectors.npz"
+"""The bank's rubric vectors, beside the notes and question banks of a knowledge folder."""
+
+
+def bank_digest(keys: Sequence[str], model: str = MODEL_NAME) -> str:
+    """The content hash of a set of rubric texts for one embedding model."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(model.encode())
+    for key in sorted(set(keys)):
+        h.update(bytes.fromhex(key))
+    return h.hexdigest()
+
+
+class BankVectors:
+    """The rubric vectors shipped with a question bank: a read-only float16 file, keyed by
+    text hash, for one embedding model.
+
+    Read on the first grade (never at start-up). A text whose wording changed has a new key,
+    so it is simply not found and is embedded as usual; a file built with another model, or
+    one that cannot be read, is ignored (logged once), which only costs embedding time."""
+
+    def __init__(self, path: Path, model: str = MODEL_NAME) -> None:
+        self.path = path
+        self.model = model
+        self._lock = threading.Lock()
+        self._rows: dict[str, int] | None = None
+        self._matrix: Any = None
+
+    def _load(self) -> dict[str, int]:
+        import numpy as np
+
+        if self._rows is None:
+            self._rows = {}
+            if not self.path.exists():
+                return self._rows
+            try:
+                with np.load(self.path, allow_pickle=False) as data:
+                    model = str(data["model"])
+                    keys = data["keys"]
+                    matrix = data["vectors"]
+            except (OSError, ValueError, KeyError) as exc:
+                log.warning("rubric vectors %s: cannot read them (%s); embedding rubrics at "
+                            "their first grade — run 'coach knowledge build-vectors'",
+                            self.path, exc)
+                return self._rows
+            if model != self.model or matrix.shape != (len(keys), DIM):
+                log.warning("rubric vectors %s: built for %s, not %s; embedding rubrics at "
+                            "their first grade — run 'coach knowledge build-vectors'",
+                            self.path, model, self.model)
+                return self._rows
+            self._matrix = matrix
+            self._rows = {bytes(k).hex(): i for i, k in enumerate(keys)}
+        return self._rows
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, Any]:
+        import numpy as np
+
+        with self._lock:
+            rows = self._load()
+            return {k: self._matrix[rows[k]].astype(np.float32) for k in keys if k in rows}
+
+    def keys(self) -> set[str]:
+        with self._lock:
+            return set(self._load())
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._load())
+
+    @staticmethod
+    def stored_digest(path: Path) -> tuple[str, str] | None:
+        """(model, content hash) recorded in a file, or None when it cannot be read; reads
+        neither the keys nor the vectors."""
+        import numpy as np
+
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return str(data["model"]), str(data["digest"])
+        except (OSError, ValueError, KeyError):
+            return None
+
+    @staticmethod
+    def write(path: Path, vectors: dict[str, Any], model: str = MODEL_NAME) -> None:
+        """Write vectors (key -> float32 vector) in key order, rounded to float16."""
+        import numpy as np
+
+        keys = sorted(vectors)
+        raw = np.frombuffer(b"".join(bytes.fromhex(k) for k in keys), dtype=np.uint8)
+        matrix = np.stack([np.asarray(vectors[k], dtype=np.float32) for k in keys]) \
+            if keys else np.zeros((0, DIM), np.float32)
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez_compressed(tmp, model=np.array(model), digest=np.array(bank_digest(keys, model)),
+                            keys=raw.reshape(len(keys), 16),
+                            vectors=matrix.astype(np.float16))
+        tmp.replace(path)
 
 
 class VectorStore:

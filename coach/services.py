@@ -54,12 +54,14 @@ class Services:
 
     @property
     def embedder(self) -> Embedder:
-        from coach.embeddings import VectorStore, shared_embedder
+        from coach.embeddings import BANK_VECTORS_FILE, BankVectors, VectorStore, shared_embedder
 
         def make() -> Embedder:
             embedder = shared_embedder()
-            # Rubric vectors persist next to the index: each question's rubric is embedded
-            # once per machine instead of on its first grade in every process.
+            # The bank's rubric vectors ship with the knowledge (read on the first grade);
+            # other rubric texts (edited or ad-hoc questions) persist next to the index, so
+            # each is embedded once per machine instead of on its first grade in every process.
+            embedder.attach_bank(BankVectors(knowledge_dir() / BANK_VECTORS_FILE))
             embedder.attach_store(VectorStore(self.paths.data_dir / "vectors.sqlite3"))
             return embedder
 

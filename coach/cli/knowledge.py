@@ -21,6 +21,7 @@ def check(run_code: bool = typer.Option(
         help="Run every coding question's reference solution (Python or SQL) against its "
              "tests in the sandbox.")) -> None:
     """Validate every note and question bank; list every problem as file:line."""
+    from coach.grading.bank_vectors import vectors_problem
     from coach.knowledge.loader import load_knowledge
     from coach.paths import knowledge_dir
 
@@ -31,6 +32,9 @@ def check(run_code: bool = typer.Option(
         failing = _failing_references(kb)
         checked = sum(1 for q in kb.questions.values() if q.kind == "coding")
         problems += failing
+    stale = vectors_problem(kb, knowledge_dir())
+    if stale:
+        problems.append(stale)
     for problem in problems:
         print(problem)
     if problems:
@@ -65,6 +69,32 @@ def _failing_references(kb: KnowledgeBase) -> list[str]:
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         return [line for line in pool.map(one, coding) if line is not None]
+
+
+@knowledge_app.command("build-vectors")
+def build_vectors() -> None:
+    """Embed the bank's rubric texts into rubric-vectors.npz beside the knowledge, so first
+    grades need not embed them (run after editing questions; unchanged texts are kept)."""
+    from coach.embeddings import shared_embedder
+    from coach.errors import CoachError
+    from coach.grading.bank_vectors import build
+    from coach.knowledge.loader import load_knowledge
+    from coach.paths import knowledge_dir
+
+    root = knowledge_dir()
+    kb = load_knowledge(root)
+    if kb.problems:
+        raise CoachError(f"{len(kb.problems)} problem(s) in the knowledge base, first: "
+                         f"{kb.problems[0]} — fix them ('coach knowledge check') and build "
+                         "the vectors again")
+    try:
+        result = build(kb, root, shared_embedder())
+    except OSError as exc:
+        raise CoachError(f"cannot write the rubric vectors in {root}: {exc.strerror or exc} "
+                         "— make the knowledge folder writable and run this again") from exc
+    print(f"wrote {result.path}: {result.texts} rubric texts of {len(kb.questions)} "
+          f"questions ({result.embedded} embedded now, {result.dropped} unused dropped), "
+          f"{result.size_bytes / 1e6:.1f} MB")
 
 
 @knowledge_app.command("stats")

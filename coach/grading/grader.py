@@ -96,6 +96,24 @@ def point_parts(text: str) -> list[str]:
     return parts if len(parts) >= 2 else []
 
 
+def rubric_texts(rubric: Rubric) -> list[str]:
+    """Every text of a rubric the grader embeds, whatever the answer: for a bank question
+    these are built with the bank (`coach knowledge build-vectors`)."""
+    texts = [clean(rubric.prompt), rubric.prompt]
+    if rubric.model_answer:
+        texts.append(rubric.model_answer)
+    if rubric.star is not None:
+        texts += [getattr(rubric.star, part).expect
+                  for part in ("situation", "task", "action", "result")]
+    for p in rubric.points:
+        texts.extend(p.references)
+        if len(p.references) == 1:
+            texts.extend(point_parts(p.references[0]))
+    for m in rubric.misconceptions:
+        texts += [m.claim, m.correction]
+    return texts
+
+
 class Grader:
     """Grades answers against rubrics; deterministic for a given model and calibration."""
 
@@ -153,20 +171,7 @@ class Grader:
 
     def warm(self, rubrics: Sequence[Rubric], answers: Sequence[str] = ()) -> None:
         """Embed every text a batch of grades will need in one call (batch throughput)."""
-        texts: list[str] = []
-        for rubric in rubrics:
-            texts += [clean(rubric.prompt), rubric.prompt]
-            if rubric.model_answer:
-                texts.append(rubric.model_answer)
-            if rubric.star is not None:
-                texts += [getattr(rubric.star, part).expect
-                          for part in ("situation", "task", "action", "result")]
-            for p in rubric.points:
-                texts.extend(p.references)
-                if len(p.references) == 1:
-                    texts.extend(point_parts(p.references[0]))
-            for m in rubric.misconceptions:
-                texts += [m.claim, m.correction]
+        texts = [t for rubric in rubrics for t in rubric_texts(rubric)]
         if texts:  # the same for every answer to these questions: kept across sessions
             self.embedder.encode(list(dict.fromkeys(texts)), persist=True)
         if self.verifier is not None:
