@@ -7,9 +7,11 @@ kept for the end, what a hint or a skip does, and that a draft is forgotten once
 
 from __future__ import annotations
 
+import io
 import threading
 from dataclasses import replace
 
+from coach.cli.practice import run_line_mode
 from coach.interview.collaborators import Collaborators, from_services
 from coach.interview.events import (
     AnswerGraded,
@@ -260,3 +262,31 @@ def test_explicit_collaborators_word_lines_and_a_grade_reaches_the_client_first(
     turns = services.repo.session(iv.id).turns
     assert turns[1].asked.startswith("So, tell me: ")  # a resume shows this wording again
     assert turns[0].started_at == "2026-01-02T03:04:05+00:00"
+
+
+# -- line mode only renders the events -------------------------------------------------------
+
+
+def test_line_mode_shows_each_grade_before_the_next_question(services: Services) -> None:
+    iv = start(services, followups=0)
+    out = io.StringIO()
+    # The second answer has no closing '.': the input ends in it, and it is graded too.
+    run_line_mode(iv, io.StringIO(f"{WEAK}\n.\n{WEAK}\n"), out)
+    text = out.getvalue()
+    summary = text.index("— Session summary —")
+    assert text[:summary].count("Score: ") == 2
+    assert text.index("Score: ") < text.index("[2/2]") < text.rindex("Score: ", 0, summary)
+    turns = services.repo.session(iv.id).turns
+    assert [t.answer for t in turns] == [WEAK, WEAK] and all(t.score is not None for t in turns)
+
+
+def test_line_mode_mock_keeps_every_grade_for_the_end(services: Services) -> None:
+    iv = start(services, mode="mock", followups=0)
+    out = io.StringIO()
+    run_line_mode(iv, io.StringIO(f"/hint\n{WEAK}\n.\n{WEAK}\n.\n"), out)
+    text = out.getvalue()
+    summary = text.index("— Session summary —")
+    assert "Interviewer: Hints are off in a mock interview." in text
+    assert "Score: " not in text[:summary]
+    assert summary < text.index(f"\n{FIRST}:") < text.index(f"\n{SECOND}:")
+    assert text[summary:].count("Score: ") == 2
