@@ -7,6 +7,7 @@ kept for the end, what a hint or a skip does, and that a draft is forgotten once
 
 from __future__ import annotations
 
+import asyncio
 import io
 import threading
 from dataclasses import replace
@@ -23,6 +24,7 @@ from coach.interview.events import (
     HintGiven,
     Open,
     QuestionAsked,
+    Said,
     Skip,
     Skipped,
     Submit,
@@ -223,6 +225,28 @@ def test_resume_asks_again_what_it_waits_on_and_grades_an_answer_left_ungraded(
     assert isinstance(events[1], QuestionAsked) and events[1].question.id == SECOND
 
 
+def test_a_resumed_session_s_transcript_is_what_was_said_before_the_open_prompt(
+        services: Services) -> None:
+    iv = start(services, mode="mock", followups=1)
+    first = iv.advance(Open())[0]
+    iv.advance(Skip())
+    iv.advance(Submit(WEAK))  # the second question: a follow-up is now open
+    assert iv.state == State.FOLLOWING_UP
+    resumed = Interview.resume(services, iv.id)
+    said = resumed.transcript()
+    assert isinstance(first, QuestionAsked)
+    assert said[:3] == [Said("interviewer", first.text), Said("coach", "Skipped."),
+                        Said("interviewer", resumed.ask_text(resumed.question, 1))]  # type: ignore[arg-type]
+    assert said[3:] == [Said("you", WEAK)]  # the open follow-up is asked by Open, not here
+    again = resumed.advance(Open())[0]
+    assert isinstance(again, QuestionAsked) and again.text == resumed.pending_prompt()
+
+    resumed.advance(Submit("No idea."))  # closes the last question: the session ends
+    record_iv = Interview(from_services(services), services.repo.session(iv.id))
+    graded = [e for e in record_iv.transcript() if isinstance(e, AnswerGraded)]
+    assert [e.question.id for e in graded] == [SECOND] and not graded[0].show_feedback
+
+
 class ScriptedVoice:
     """An LLM interviewer stand-in: words every line its own way and notes what the client
     had already been shown when it was asked to speak."""
@@ -290,3 +314,27 @@ def test_line_mode_mock_keeps_every_grade_for_the_end(services: Services) -> Non
     assert "Score: " not in text[:summary]
     assert summary < text.index(f"\n{FIRST}:") < text.index(f"\n{SECOND}:")
     assert text[summary:].count("Score: ") == 2
+
+
+def test_the_tui_resumes_mid_follow_up_with_each_line_shown_once(services: Services) -> None:
+    from tui_support import opened
+
+    from coach.tui.app import CoachApp
+    from coach.tui.widgets.transcript import Transcript
+
+    iv = start(services, mode="mock")
+    first = iv.advance(Open())[0]
+    follow = iv.advance(Submit(WEAK))[0]
+    assert isinstance(first, QuestionAsked) and isinstance(follow, FollowUpAsked)
+
+    async def resumed() -> list[tuple[str, str]]:
+        app = CoachApp(services, resume=iv.id, clock=lambda: 0.0, warm_up=False)
+        async with app.run_test(size=(100, 32)) as pilot:
+            screen = await opened(pilot, app)
+            return [(m.role, m.text) for m in screen.query_one(Transcript).messages()]
+
+    said = asyncio.run(resumed())
+    assert said[:2] == [("interviewer", first.text), ("you", WEAK)]
+    assert [text for _, text in said].count(follow.text) == 1
+    assert said[-1] == ("interviewer", follow.text)
+    assert not any(role == "feedback" for role, _ in said)  # a mock interview shows none

@@ -9,7 +9,7 @@ interview keeps it for the end). A client only decides how each event looks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from coach.grading.models import Grade
 from coach.interview.followups import FollowUp
@@ -135,4 +135,13 @@ class Finished:
     (a mock interview), to show now; empty in practice mode."""
 
 
-Event = QuestionAsked | FollowUpAsked | AnswerGraded | Skipped | HintGiven | Finished
+@dataclass(frozen=True)
+class Said:
+    """A line said earlier in the session (`Interview.transcript`), for a client that shows a
+    resumed session's conversation so far."""
+
+    who: Literal["interviewer", "you", "coach"]
+    text: str
+
+
+Event = QuestionAsked | FollowUpAsked | AnswerGraded | Skipped | HintGiven | Finished | Said

@@ -29,6 +29,7 @@ from coach.interview.events import (
     HintGiven,
     Open,
     QuestionAsked,
+    Said,
     Skip,
     Skipped,
     Submit,
@@ -305,6 +306,34 @@ class Interview:
             out.append(QuestionAsked(question=q, text=step.say, position=position, total=total,
                                      reason=self.reason(q.id), again=step.again,
                                      streamed=step.streamed, fallback=step.fallback))
+        return out
+
+    def transcript(self) -> list[Event]:
+        """What was said before the prompt the interviewer now waits on, for a client that
+        shows a resumed session: each question, answer, follow-up and reply, a skip, and a
+        closed question's grade (its `show_feedback` says whether to show it). The open
+        prompt itself comes from `advance(Open())`."""
+        out: list[Event] = []
+        for turn in self.record.turns:
+            q = self.kb.questions.get(turn.question_id)
+            if q is None:
+                continue
+            is_open = turn is self.turn and turn.state in (State.ASKING, State.FOLLOWING_UP)
+            if not (is_open and turn.state == State.ASKING):
+                out.append(Said("interviewer", self.ask_text(q, turn.position)))
+            if turn.answer:
+                out.append(Said("you", turn.answer))
+            for i, f in enumerate(turn.followups):
+                if is_open and turn.state == State.FOLLOWING_UP and i == len(turn.followups) - 1:
+                    break
+                out.append(Said("interviewer", str(f["text"])))
+                if f.get("answer"):
+                    out.append(Said("you", str(f["answer"])))
+            if turn.skipped:
+                out.append(Said("coach", "Skipped."))
+            elif turn.grade and not is_open:
+                out.append(AnswerGraded(question=q, grade=Grade.model_validate(turn.grade),
+                                        turn=turn, show_feedback=self.config.coaching))
         return out
 
     # -- single steps -----------------------------------------------------------------------

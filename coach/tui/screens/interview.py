@@ -25,7 +25,6 @@ from coach.tui.widgets.transcript import Transcript
 if TYPE_CHECKING:
     from coach.interview.events import Action, Event
     from coach.interview.session import Interview, SessionConfig
-    from coach.storage.repo import TurnRecord
 
 DRAFT_SECONDS = 1.0
 
@@ -283,33 +282,18 @@ class InterviewScreen(CoachScreen[None]):
 
     async def _replay(self, iv: Interview) -> None:
         """Show what was said before when a session is resumed."""
+        from coach.interview.events import AnswerGraded, Said
+
         transcript = self.query_one(Transcript)
         if iv.plan.notes and not iv.record.turns[:-1]:
             await transcript.add("coach", "\n".join(f"- {n}" for n in iv.plan.notes))
-        for turn in iv.record.turns:
-            is_open = turn is iv.turn and turn.state in ("asking", "following_up")
-            await self._replay_turn(iv, turn, is_open)
-
-    async def _replay_turn(self, iv: Interview, turn: TurnRecord, is_open: bool) -> None:
-        transcript = self.query_one(Transcript)
-        q = iv.kb.questions.get(turn.question_id)
-        if q is None:
-            return
-        if not (is_open and turn.state == "asking"):
-            await transcript.add("interviewer", iv.ask_text(q, turn.position))
-        if turn.answer:
-            await transcript.add("you", turn.answer)
-        for i, f in enumerate(turn.followups):
-            if is_open and turn.state == "following_up" and i == len(turn.followups) - 1:
-                break
-            await transcript.add("interviewer", str(f["text"]))
-            if f.get("answer"):
-                await transcript.add("you", str(f["answer"]))
-        if turn.skipped:
-            await transcript.add("coach", "Skipped.")
-        elif turn.grade and not is_open and iv.config.coaching:
-            await transcript.add("feedback", grade_markdown(Grade.model_validate(turn.grade)))
-        if is_open:
+        for event in iv.transcript():
+            if isinstance(event, Said):
+                await transcript.add(event.who, event.text)
+            elif isinstance(event, AnswerGraded) and event.show_feedback:
+                await transcript.add("feedback", grade_markdown(event.grade))
+        turn, q = iv.turn, iv.question
+        if turn is not None and q is not None and turn.state in ("asking", "following_up"):
             position, total = iv.progress()
             self.query_one(SidePanel).show_question(q, position, total, iv.config.mode,
                                                     self._time_limit(iv))
