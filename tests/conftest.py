@@ -78,13 +78,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _detach_vector_store() -> Iterator[None]:
-    """A command run in-process attaches its home's rubric-vector file to the process-wide
-    embedder; detach it after the test, so the next test does not read another home's file."""
+    """A command run in-process attaches its home's rubric-vector file (and its knowledge
+    folder's bank vectors) to the process-wide embedder; detach them after the test, so the
+    next test does not read another home's or another knowledge folder's file."""
     yield
     embeddings = sys.modules.get("coach.embeddings")
     shared = getattr(embeddings, "_shared", None)
     if shared is not None:
         shared.attach_store(None)
+        shared.attach_bank(None)
 
 
 @pytest.fixture(scope="session")
