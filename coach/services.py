@@ -12,7 +12,11 @@ from coach.settings import Settings, load_settings
 if TYPE_CHECKING:
     from coach.embeddings import Embedder
     from coach.grading.grader import Grader
+    from coach.interview.collaborators import Collaborators, OnToken
+    from coach.interview.followups import FollowUp
     from coach.knowledge.loader import KnowledgeBase
+    from coach.knowledge.models import BankQuestion
+    from coach.providers.interviewer import Spoken
     from coach.retrieval.index import NoteIndex
     from coach.storage.repo import Repository
 
@@ -111,6 +115,45 @@ class Services:
             return provider_from_settings(self.settings)
 
         return self._get("chat", make)
+
+    def interview_parts(self) -> Collaborators:
+        """An interview's collaborators. The judge and the LLM voice are looked up at each
+        grade and line, so a provider changed in Settings applies from the next one on."""
+        from coach.interview.collaborators import Collaborators
+        from coach.providers.session_hooks import judge_grader
+        from coach.storage.drafts import Drafts
+
+        voice = _SessionVoice(self)
+        return Collaborators(
+            kb=self.kb,
+            repo=self.repo,
+            drafts=Drafts(self.repo, self.paths.drafts_dir),
+            grader=lambda: self.grader,
+            judge=lambda: judge_grader(self),
+            voice=lambda: None if self.chat is None else voice,
+            search=lambda: self.ready_index().search,
+        )
+
+
+class _SessionVoice:
+    """The LLM interviewer of the providers' session hooks, as the interview's voice."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def ask(self, q: BankQuestion, template: str, context: str, on_token: OnToken | None,
+            cancel: threading.Event) -> Spoken:
+        from coach.providers.session_hooks import phrase_question
+
+        return phrase_question(self.services, q, template, context, on_token, cancel)
+
+    def follow_up(self, q: BankQuestion, followup: FollowUp, missed: list[str],
+                  last_answer: str, on_token: OnToken | None,
+                  cancel: threading.Event) -> Spoken:
+        from coach.providers.session_hooks import phrase_followup
+
+        return phrase_followup(self.services, q, followup, missed, last_answer, on_token,
+                               cancel)
 
 
 def build_services(settings: Settings | None = None, paths: Paths | None = None,

@@ -13,7 +13,7 @@ import threading
 from dataclasses import replace
 
 from coach.cli.practice import run_line_mode
-from coach.interview.collaborators import Collaborators, from_services
+from coach.interview.collaborators import Collaborators
 from coach.interview.events import (
     AnswerGraded,
     End,
@@ -242,7 +242,7 @@ def test_a_resumed_session_s_transcript_is_what_was_said_before_the_open_prompt(
     assert isinstance(again, QuestionAsked) and again.text == resumed.pending_prompt()
 
     resumed.advance(Submit("No idea."))  # closes the last question: the session ends
-    record_iv = Interview(from_services(services), services.repo.session(iv.id))
+    record_iv = Interview(services.interview_parts(), services.repo.session(iv.id))
     graded = [e for e in record_iv.transcript() if isinstance(e, AnswerGraded)]
     assert [e.question.id for e in graded] == [SECOND] and not graded[0].show_feedback
 
@@ -269,7 +269,7 @@ def test_explicit_collaborators_word_lines_and_a_grade_reaches_the_client_first(
         services: Services) -> None:
     shown: list[Event] = []
     voice = ScriptedVoice(shown)
-    parts: Collaborators = replace(from_services(services), voice=lambda: voice,
+    parts: Collaborators = replace(services.interview_parts(), voice=lambda: voice,
                                    clock=lambda: "2026-01-02T03:04:05+00:00",
                                    new_id=lambda: "fixed-id-1")
     iv = Interview.start(parts, SessionConfig(question_ids=[FIRST, SECOND], questions=2,

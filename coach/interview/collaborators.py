@@ -16,17 +16,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from coach.storage.db import now
 
 if TYPE_CHECKING:
-    from coach.embeddings import Embedder
     from coach.grading.grader import Grader
     from coach.grading.models import Grade
     from coach.grading.rubric import Rubric
     from coach.interview.followups import FollowUp
     from coach.knowledge.loader import KnowledgeBase
     from coach.knowledge.models import BankQuestion
-    from coach.paths import Paths
-    from coach.providers.base import ChatProvider
     from coach.providers.interviewer import Spoken
-    from coach.retrieval.index import NoteIndex
     from coach.storage.drafts import Drafts
     from coach.storage.repo import Repository
 
@@ -78,58 +74,11 @@ class Collaborators:
     new_id: Callable[[], str] = _new_id
 
 
-class ServicesLike(Protocol):
-    """The part of the coach's services the interview is wired from (structural, so the
-    interview does not import coach.services above it)."""
+class Wires(Protocol):
+    """What wires an interview (the coach's services): its collaborators, and the repository,
+    where a resumed session is found before anything else loads."""
 
-    @property
-    def kb(self) -> KnowledgeBase: ...
     @property
     def repo(self) -> Repository: ...
-    @property
-    def grader(self) -> Grader: ...
-    @property
-    def embedder(self) -> Embedder: ...
-    @property
-    def chat(self) -> ChatProvider | None: ...
-    @property
-    def paths(self) -> Paths: ...
-    def ready_index(self) -> NoteIndex: ...
 
-
-class _LLMVoice:
-    """The providers' interviewer hooks, read from the services at each line."""
-
-    def __init__(self, services: ServicesLike) -> None:
-        self.services = services
-
-    def ask(self, q: BankQuestion, template: str, context: str, on_token: OnToken | None,
-            cancel: threading.Event) -> Spoken:
-        from coach.providers.session_hooks import phrase_question
-
-        return phrase_question(self.services, q, template, context, on_token, cancel)
-
-    def follow_up(self, q: BankQuestion, followup: FollowUp, missed: list[str],
-                  last_answer: str, on_token: OnToken | None,
-                  cancel: threading.Event) -> Spoken:
-        from coach.providers.session_hooks import phrase_followup
-
-        return phrase_followup(self.services, q, followup, missed, last_answer, on_token,
-                               cancel)
-
-
-def from_services(services: ServicesLike) -> Collaborators:
-    """The interview's collaborators taken from the coach's services."""
-    from coach.providers.session_hooks import judge_grader
-    from coach.storage.drafts import Drafts
-
-    voice = _LLMVoice(services)
-    return Collaborators(
-        kb=services.kb,
-        repo=services.repo,
-        drafts=Drafts(services.repo, services.paths.drafts_dir),
-        grader=lambda: services.grader,
-        judge=lambda: judge_grader(services),
-        voice=lambda: None if services.chat is None else voice,
-        search=lambda: services.ready_index().search,
-    )
+    def interview_parts(self) -> Collaborators: ...

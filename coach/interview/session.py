@@ -17,7 +17,7 @@ from typing import Any
 from coach.errors import CoachError
 from coach.grading.models import Grade
 from coach.grading.rubric import rubric_for
-from coach.interview.collaborators import Collaborators, ServicesLike, from_services
+from coach.interview.collaborators import Collaborators, Wires
 from coach.interview.events import (
     Action,
     AnswerGraded,
@@ -103,12 +103,12 @@ class Step:
     """`say` is what the interviewer already asked and still waits on (a resumed session)."""
 
 
-Wiring = Collaborators | ServicesLike
-"""What an interview is built from: its collaborators, or the services that provide them."""
+Wiring = Collaborators | Wires
+"""What an interview is built from: its collaborators, or the services that wire them."""
 
 
 def _wired(source: Wiring) -> Collaborators:
-    return source if isinstance(source, Collaborators) else from_services(source)
+    return source if isinstance(source, Collaborators) else source.interview_parts()
 
 
 class Interview:
