@@ -113,10 +113,13 @@ def _in_process(home: Path, n_answers: int, n_latency: int, n_queries: int,
     embedder.encode_uncached(["warm-up sentence for the model"])
     first_s = _grade_batch(grader, kb, batch_rows)
     # Steady state: the rubric vectors are in the persistent store now (as after any earlier
-    # session with these questions), but nothing about any answer is cached in memory.
+    # session with these questions), but nothing about any answer is cached in memory (the
+    # verifier's scored pairs included: each holds an answer window).
     from coach.grading.text import _words, stem
 
     embedder.clear_cache()
+    if grader.verifier is not None:
+        grader.verifier.clear_cache()
     grader.fx.words.clear()
     stem.cache_clear()
     _words.cache_clear()

@@ -132,6 +132,11 @@ class Verifier:
             self.meta = {k: v for k, v in saved.items() if k not in ("state",)}
             self._net, self._tok = net, tok
 
+    def clear_cache(self) -> None:
+        """Forget the scored pairs (the weights stay loaded)."""
+        with self._lock:
+            self._cache.clear()
+
     def score(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32) -> list[Verdict3]:
         """Probabilities for (statement, candidate window) pairs, in order."""
         todo = [p for p in dict.fromkeys(pairs) if p not in self._cache]
