@@ -102,6 +102,45 @@ def test_keyword_list_earns_nothing_even_after_a_filler_sentence(grader: Grader,
     assert grader.grade(rubric, filler).score <= 1.0
 
 
+NB_NOTES = ("- unseen word w in class c -> MLE count 0 -> P(w|c) = 0 -> product = 0, other "
+            "words can't rescue it\n"
+            "- fix: add-alpha, P(w|c) = (n_wc + a)/(n_c + aV); a=1 Laplace, tune a by CV\n"
+            "- long docs: hundreds of ~1e-4 factors underflow a double -> 0.0\n"
+            "- fix: log P(c) + sum log P(w|c), compare sums\n"
+            "- need posteriors? softmax log scores via log-sum-exp")
+GINI_WORKED = ("Gini = 1 - sum p^2. parent 20/20: 1 - .25 - .25 = .5\n"
+               "left 15/5 -> 1 - .5625 - .0625 = .375, right 5/15 = .375\n"
+               "weighted = .5(.375) + .5(.375) = .375 -> gain = .125")
+
+
+def test_correct_notes_with_arrows_and_formulas_keep_their_credit(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
+    """Terse notes that relate their terms with arrows and formulas state claims: they are
+    neither a keyword list nor a word salad, and worked arithmetic is not gibberish."""
+    grade = grader.grade(rubric_for(kb.question("naive-bayes-3").question), NB_NOTES)
+    assert "keyword-list" not in grade.flags
+    assert grade.score >= 3.0, (grade.score, _points(grade))  # capped at 0.5 before
+    worked = grader.grade(rubric_for(kb.question("decision-trees-1").question), GINI_WORKED)
+    assert "gibberish" not in worked.flags
+    assert worked.score > 0.0
+
+
+def test_a_misconception_is_quoted_by_its_own_sentence_and_never_ticks_a_point(
+        grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
+    """The flagged misconception quotes the sentence that makes it (not its neighbours), and
+    no key point is credited on those words; a point stated in another sentence keeps its
+    credit there."""
+    answer = ("Training and validation error are both high and close, so the model is "
+              "underfitting, it has high bias. More data always fixes underfitting, so I would "
+              "collect more training examples.")
+    grade = grader.grade(rubric_for(kb.question("overfitting-underfitting-5").question), answer)
+    [hit] = grade.misconceptions
+    assert hit.evidence.text.startswith("More data always fixes underfitting")
+    for k in grade.key_points:
+        if k.verdict in ("stated", "partial", "unverified") and k.evidence is not None:
+            assert k.evidence.end <= hit.evidence.start or k.evidence.start >= hit.evidence.end
+    assert _points(grade)["underfit-diagnosis"] in ("stated", "partial")
+
+
 def test_one_sentence_reference_answered_correctly_scores_high(grader: Grader) -> None:
     rubric = adhoc_rubric("What does a hash table give you that a sorted list does not?",
                           "Average constant-time lookup, insertion and deletion by key.")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -42,7 +42,7 @@ from coach.grading.models import (
 )
 from coach.grading.relevance import StoryFit, StoryRelevance, bank_behavioral_rubrics
 from coach.grading.rubric import Rubric, RubricMisconception, RubricPoint
-from coach.grading.text import Unit, clean, content_stems, has_negation, words
+from coach.grading.text import Unit, clean, content_stems, has_negation, split_units, words
 from coach.grading.verdicts import COVERAGE_STATED, PointReading, VerdictRule
 from coach.grading.verifier import Verdict3, Verifier, shared_verifier
 
@@ -57,7 +57,13 @@ PROMPTED_CREDIT = 0.8
 # needs coverage: at 0.15 its probability stays far below any credit cut-off), so they are
 # not sent to it.
 VERIFY_MIN = 0.15
+# A flagged misconception whose correction is at least this close (cosine of the embeddings)
+# to a key point says the same as the point; its quote then contradicts the point.
+RELATED_MISCONCEPTION = 0.5
 MISCONCEPTION_PENALTY = 0.75
+# A misconception is quoted by the clause that makes it: sentences longer than this many
+# words are split into clauses first ("Bias means X, and variance is Y").
+CLAIM_CLAUSE_WORDS = 12
 HINT_PENALTY = 0.25
 MAX_CHARS = 200_000
 
@@ -78,6 +84,13 @@ def misconception_strength(claim: Verdict3, correction: Verdict3) -> float:
     """How clearly a window makes a misconception: it states the claim and contradicts the
     correction (-2..2)."""
     return (claim.entail - claim.contradict) + (correction.contradict - correction.entail)
+
+
+def _mostly_within(a: Quote | None, b: Quote) -> bool:
+    """At least half of quote a lies inside quote b."""
+    if a is None or a.source != b.source or a.end <= a.start:
+        return False
+    return min(a.end, b.end) - max(a.start, b.start) >= 0.5 * (a.end - a.start)
 
 
 def _overlaps(a: Quote | None, b: Quote | None) -> bool:
@@ -417,27 +430,107 @@ class Grader:
                 continue
             claim = probs[(m.claim, _window_text(quote))]
             corr = probs[(m.correction, _window_text(quote))]
-            if misconception_strength(claim, corr) >= min_verified:
-                hits.append(MisconceptionHit(claim=m.claim, correction=m.correction,
-                                             evidence=quote))
-                done.add(m.claim)
+            if misconception_strength(claim, corr) < min_verified:
+                continue
+            # The sentence that reads most like the claim must make it by itself too.
+            sentence = self._claim_sentence(quote, m.claim)
+            if sentence.text != quote.text:
+                again = self._verify([(m.claim, _window_text(sentence)),
+                                      (m.correction, _window_text(sentence))])
+                if misconception_strength(again[(m.claim, _window_text(sentence))],
+                                          again[(m.correction, _window_text(sentence))]
+                                          ) < min_verified:
+                    continue
+            hits.append(MisconceptionHit(claim=m.claim, correction=m.correction,
+                                         evidence=sentence))
+            done.add(m.claim)
         return hits
+
+    def _contradicted_by_misconceptions(self, rubric: Rubric, answers: list[_Answer],
+                                        points: list[KeyPointResult],
+                                        miscon: list[MisconceptionHit]) -> list[KeyPointResult]:
+        """Words that make a listed misconception are no evidence for a key point.
+
+        A point credited on a window that is mostly a flagged misconception's quote, where the
+        misconception's correction reads like the point (RELATED_MISCONCEPTION) and the
+        verifier does not read the window as stating the point, is contradicted by that
+        quote: saying the misconception is saying the point is wrong.
+        Any other point credited on a window that overlaps such a quote, unless the verifier
+        reads that window as stating the point, is read again with the quote blanked out and
+        takes that reading (found elsewhere, or absent). (Re-reading verifier-backed points
+        too changed nothing on the verdict set's train half and cost false flags' victims,
+        model answers, 0.3-0.4 each.)
+        """
+        hit = {i: [m for m in miscon if _overlaps(k.evidence, m.evidence)]
+               for i, k in enumerate(points)
+               if k.verdict in ("stated", "partial", "unverified")}
+        hit = {i: ms for i, ms in hit.items() if ms}
+        if not hit:
+            return points
+        out = list(points)
+        again: list[int] = []
+        for i, ms in hit.items():
+            k = points[i]
+            pv = self.embedder.encode([k.text])
+            mv = self.embedder.encode([m.correction for m in ms])
+            sims = (pv @ mv.T)[0]
+            j = int(sims.argmax())
+            backed = k.verifier is not None and k.verifier.entail > k.verifier.contradict
+            if sims[j] >= RELATED_MISCONCEPTION and not backed and \
+                    _mostly_within(k.evidence, ms[j].evidence):
+                out[i] = k.model_copy(update={
+                    "verdict": "contradicted", "confidence": 0.0,
+                    "status": STATUS_OF["contradicted"], "evidence": ms[j].evidence,
+                    "reference": None})
+            elif not backed:
+                again.append(i)
+        if not again:
+            return out
+        masked = []
+        for ans in answers:
+            raw = ans.raw
+            for m in miscon:
+                if m.evidence.source == ans.source:
+                    e = m.evidence
+                    raw = raw[:e.start] + " " * (e.end - e.start) + raw[e.end:]
+            masked.append(ans if raw == ans.raw else self._prepare(raw, rubric, ans.source, []))
+        sub = replace(rubric, points=tuple(rubric.points[i] for i in again))
+        for i, k in zip(again, self._points(sub, masked[0], masked[1:]), strict=True):
+            out[i] = k
+        return out
 
     def claim_and_correction(self, ans: _Answer, m: RubricMisconception, rubric: Rubric,
                              min_claim: float) -> tuple[float, float, Quote] | None:
         """How clearly an answer states a misconception's claim and its correction, with the
-        claim's quote; None when the claim is below `min_claim`, unquoted, or negated unlike
-        the claim (then it is not being made). The misconception rule and its fit
-        (evals/fit_curve.py) both read this.
+        clause that makes the claim as its quote; None when the claim is below `min_claim`,
+        unquoted, or negated unlike the claim (then it is not being made). The misconception
+        rule and its fit (evals/fit_curve.py) both read this.
 
         One anchor: a misconception is a claim made in a sentence or two, and widening the
         search gathers words from sentences that do not make it.
         """
         p_claim, quote = self._cover(ans, [m.claim], rubric, anchors=1)
-        if p_claim < min_claim or quote is None or \
-                has_negation(quote.text) != has_negation(m.claim):
+        if p_claim < min_claim or quote is None:
             return None
-        return p_claim, self._cover(ans, [m.correction], rubric, anchors=1)[0], quote
+        # A negation anywhere in the window counts: model answers refute a misconception next
+        # to words that read like it (tried: judging the claim's own clause alone flagged 3
+        # more model answers and caught no more misconceptions on the verdict set).
+        if has_negation(quote.text) != has_negation(m.claim):
+            return None
+        return (p_claim, self._cover(ans, [m.correction], rubric, anchors=1)[0],
+                self._claim_sentence(quote, m.claim))
+
+    def _claim_sentence(self, quote: Quote, claim: str) -> Quote:
+        """The sentence of a window that reads most like the claim: the words that make the
+        misconception, so that a negation elsewhere in the window does not hide it and the
+        quote shows only what is wrong."""
+        units = split_units(quote.text, clause_words=CLAIM_CLAUSE_WORDS)
+        if len(units) < 2:
+            return quote
+        vecs = self.embedder.encode([clean(u.text) for u in units])
+        best = units[int((vecs @ self.embedder.encode([claim])[0]).argmax())]
+        return Quote(text=best.text, start=quote.start + best.start,
+                     end=quote.start + best.end, source=quote.source)
 
     def _answer_level_flags(self, main: _Answer, rubric: Rubric, flags: list[str],
                             best_p: float) -> float:
@@ -484,6 +577,7 @@ class Grader:
                  for i, f in enumerate(followups) if f and f.strip()]
         points = self._points(rubric, main, extra)
         miscon = self._misconceptions(rubric, [main, *extra])
+        points = self._contradicted_by_misconceptions(rubric, [main, *extra], points, miscon)
         # An answer that talks about a point (even wrongly) is on topic.
         best_p = max((max(k.confidence, 0.5 if k.verdict in ("contradicted", "unverified")
                           else 0.0) for k in points if not k.prompted), default=0.0)

@@ -82,9 +82,27 @@ def is_word_salad(answer: str) -> bool:
     ws = words(answer)
     if len(ws) < 8 or len(ws) > 80:
         return False
+    if relates_terms(answer):
+        return False
     stop_share = sum(1 for w in ws if w in STOPWORDS) / len(ws)
     repeats = sum(1 for a, b in zip(ws, ws[1:], strict=False) if a == b)
     return stop_share < 0.15 and (unknown_share(answer) > 0.12 or repeats >= 2)
+
+
+def relates_terms(answer: str) -> bool:
+    """Terse notes relate their terms ("L1 -> sparse", "bias: too simple", "gap = KL(q||p)"):
+    those are claims, and a text where a third of the phrases make one is notes, not a list
+    of words or a salad, however few function words and however much notation it has."""
+    segments = [s for s in re.split(r"[,;\n•|/]+|\s-\s", answer) if s.strip()]
+    return bool(segments) and sum(1 for s in segments if _RELATES.search(s)) * 3 >= len(segments)
+
+
+def is_worked_math(answer: str) -> bool:
+    """Worked formulas or arithmetic between real words ("Gini = 1 - sum p^2, parent = 0.5"):
+    mostly digits and symbols, but equations, not noise."""
+    equations = len(re.findall(r"=|≈|->|→", answer))
+    alpha = [w for w in re.findall(r"[A-Za-z]{2,}", answer)]
+    return equations >= 2 and len(alpha) >= 3 and unknown_share(answer) <= 0.5
 
 
 def is_gibberish(answer: str) -> bool:
@@ -92,7 +110,7 @@ def is_gibberish(answer: str) -> bool:
     if not tokens:
         return False
     if letter_ratio(answer.replace(" ", "")) < 0.45:
-        return True
+        return not is_worked_math(answer)
     alpha = [t for t in (re.sub(r"[^A-Za-z]", "", t) for t in tokens) if t]
     if not alpha:
         return True
@@ -116,9 +134,7 @@ def is_keyword_list(answer: str) -> bool:
         return False
     stop_share = sum(1 for w in ws if w in STOPWORDS) / len(ws)
     segments = [s for s in re.split(r"[,;\n•|/]+|\s-\s", answer) if s.strip()]
-    # Terse notes relate their terms ("L1 -> sparse", "bias: too simple"): those are claims,
-    # and a list where a third of the phrases make one is notes, not a list of words.
-    if segments and sum(1 for s in segments if _RELATES.search(s)) * 3 >= len(segments):
+    if relates_terms(answer):
         return False
     avg = sum(len(s.split()) for s in segments) / max(1, len(segments))
     if stop_share < 0.12 and avg <= 4.0 and len(segments) >= 3:
