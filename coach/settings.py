@@ -5,16 +5,15 @@ from __future__ import annotations
 import difflib
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 
 from coach.errors import ConfigError
+from coach.knowledge.models import Role
 from coach.paths import Paths, resolve_paths
-
-Role = Literal["ml-engineer", "data-scientist", "mlops-engineer", "ai-engineer"]
 
 
 class InterviewSettings(BaseModel):

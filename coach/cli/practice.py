@@ -8,7 +8,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from types import FrameType
@@ -449,19 +449,11 @@ def practice(
     """Start an interview session. With an LLM, Ctrl-C while it speaks shows the question as
     written instead."""
     from coach.interview.session import Interview, SessionConfig
-    from coach.knowledge.models import DIFFICULTIES, ROLES, TRACKS
 
     svc, flagged = run_services(provider, model, base_url, timeout, temperature)
     role = role or svc.settings.interview.role
-    if role not in ROLES:
-        raise CoachError(f"unknown role '{role}' — use one of {', '.join(ROLES)}")
-    bad = [t for t in track if t not in TRACKS]
-    if bad:
-        raise CoachError(f"unknown track(s) {bad} — use {', '.join(TRACKS)}")
-    if difficulty and difficulty not in DIFFICULTIES:
-        raise CoachError(f"unknown difficulty '{difficulty}' — use easy, medium or hard")
-    if mode not in ("practice", "mock"):
-        raise CoachError(f"unknown mode '{mode}' — use practice or mock")
+    checked = SessionConfig.checked(role=role, mode=mode, tracks=list(track),
+                                    difficulty=difficulty)
     if plain or flagged:
         check_provider(svc)
     jd = ""
@@ -471,10 +463,9 @@ def practice(
         except OSError as exc:
             raise CoachError(f"{job_description}: cannot read the job description "
                              f"({exc.strerror}) — check the path") from None
-    config = SessionConfig(role=role, tracks=list(track), difficulty=difficulty or None,
-                           questions=questions or svc.settings.interview.questions, seed=seed,
-                           mode=mode, followups=svc.settings.interview.followups
-                           if followups is None else followups, job_description=jd)
+    config = replace(checked, questions=questions or svc.settings.interview.questions,
+                     seed=seed, followups=svc.settings.interview.followups
+                     if followups is None else followups, job_description=jd)
     if not plain:
         from coach.cli.tui_launch import launch_tui
 

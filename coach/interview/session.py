@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal, cast
 
 from coach.errors import CoachError
 from coach.grading.models import Grade
@@ -45,7 +45,7 @@ from coach.interview.planner import (
     make_plan,
     next_question,
 )
-from coach.knowledge.models import BankQuestion
+from coach.knowledge.models import DIFFICULTIES, ROLES, TRACKS, BankQuestion, Role
 from coach.prompts import render, template
 from coach.storage.repo import Repository, SessionRecord, TurnRecord
 
@@ -61,15 +61,19 @@ class State(StrEnum):
     FINISHED = "finished"
 
 
+Mode = Literal["practice", "mock"]
+"""practice: feedback after every answer; mock: timed, feedback held back to the end."""
+
+
 @dataclass
 class SessionConfig:
-    role: str = "ml-engineer"
+    role: Role = "ml-engineer"
     tracks: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     difficulty: str | None = None
     questions: int = 5
     seed: int | None = None
-    mode: str = "practice"  # practice | mock
+    mode: Mode = "practice"
     followups: int = 2
     job_description: str = ""
     resume: str = ""  # résumé text; the LLM interviewer may tailor questions to it
@@ -77,6 +81,23 @@ class SessionConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    @classmethod
+    def checked(cls, *, role: str, mode: str, tracks: list[str] | None = None,
+                difficulty: str | None = None, **rest: Any) -> SessionConfig:
+        """A config from what a user typed or picked, checked once for every front end: a
+        bad value is one CoachError naming it and the choices."""
+        if role not in ROLES:
+            raise CoachError(f"unknown role '{role}' — use one of {', '.join(ROLES)}")
+        bad = [t for t in tracks or [] if t not in TRACKS]
+        if bad:
+            raise CoachError(f"unknown track(s) {bad} — use {', '.join(TRACKS)}")
+        if difficulty and difficulty not in DIFFICULTIES:
+            raise CoachError(f"unknown difficulty '{difficulty}' — use easy, medium or hard")
+        if mode not in ("practice", "mock"):
+            raise CoachError(f"unknown mode '{mode}' — use practice or mock")
+        return cls(role=cast(Role, role), mode=cast(Mode, mode), tracks=list(tracks or []),
+                   difficulty=difficulty or None, **rest)
 
     @property
     def coaching(self) -> bool:

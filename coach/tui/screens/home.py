@@ -151,7 +151,7 @@ class HomeScreen(CoachScreen[None]):
                 raise CoachError(f"Job description: cannot read {path} ({exc.strerror}) — "
                                  "check the path or clear the field") from None
         difficulty = str(self.query_one("#difficulty", Select).value)
-        return SessionConfig(
+        return SessionConfig.checked(
             role=str(self.query_one("#role", Select).value),
             tracks=list(self.query_one("#tracks", SelectionList).selected),
             difficulty=None if difficulty == "adaptive" else difficulty,
