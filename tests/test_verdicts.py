@@ -141,6 +141,25 @@ def test_a_misconception_is_quoted_by_its_own_sentence_and_never_ticks_a_point(
     assert _points(grade)["underfit-diagnosis"] in ("stated", "partial")
 
 
+def test_confidently_wrong_answer_in_the_questions_words_is_not_good(
+        grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
+    """Every sentence is on topic and wrong: the listed misconception (bias as unfairness) is
+    flagged although a negation sits in a later sentence of its window, and no point is
+    ticked on the words that make it."""
+    answer = ("Bias is when the model treats some groups unfairly, and variance is just the "
+              "spread of the training labels. The error is simply bias plus variance, nothing "
+              "else, so a perfect model can reach zero error. If there is a big gap between "
+              "training and test error that means high bias. Making the model bigger reduces "
+              "variance, and adding more training data is the fix for underfitting.")
+    grade = grader.grade(rubric_for(kb.question("bias-variance-tradeoff-1").question), answer)
+    [hit] = grade.misconceptions
+    assert hit.evidence.text.startswith("Bias is when the model treats some groups unfairly")
+    for k in grade.key_points:
+        if k.verdict == "stated" and k.evidence is not None:
+            assert k.evidence.end <= hit.evidence.start or k.evidence.start >= hit.evidence.end
+    assert grade.score < 2.5 and grade.level not in ("good", "strong")
+
+
 def test_one_sentence_reference_answered_correctly_scores_high(grader: Grader) -> None:
     rubric = adhoc_rubric("What does a hash table give you that a sorted list does not?",
                           "Average constant-time lookup, insertion and deletion by key.")

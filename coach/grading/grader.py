@@ -455,9 +455,10 @@ class Grader:
         misconception's correction reads like the point (RELATED_MISCONCEPTION) and the
         verifier does not read the window as stating the point, is contradicted by that
         quote: saying the misconception is saying the point is wrong.
-        Any other point credited on a window that overlaps such a quote, unless the verifier
-        reads that window as stating the point, is read again with the quote blanked out and
-        takes that reading (found elsewhere, or absent). (Re-reading verifier-backed points
+        Any other point credited on a window that overlaps such a quote is read again with
+        the quote blanked out and takes that reading (found elsewhere, or absent) — unless the
+        verifier reads that window as stating the point: then it keeps its credit but reads
+        `unverified`, never ✓ over words that make a wrong claim. (Re-reading verifier-backed points
         too changed nothing on the verdict set's train half and cost false flags' victims,
         model answers, 0.3-0.4 each.)
         """
@@ -469,6 +470,7 @@ class Grader:
             return points
         out = list(points)
         again: list[int] = []
+        refs: dict[str, str] | None = None
         for i, ms in hit.items():
             k = points[i]
             pv = self.embedder.encode([k.text])
@@ -484,6 +486,13 @@ class Grader:
                     "reference": None})
             elif not backed:
                 again.append(i)
+            elif k.verdict != "unverified":
+                # The verifier reads the window as stating the point, but the window also
+                # makes a wrong claim: no ✓ over those words; the credit stays.
+                refs = refs if refs is not None else self._model_windows(rubric)
+                out[i] = k.model_copy(update={"verdict": "unverified",
+                                              "status": STATUS_OF["unverified"],
+                                              "reference": refs.get(k.id)})
         if not again:
             return out
         masked = []
@@ -512,13 +521,16 @@ class Grader:
         p_claim, quote = self._cover(ans, [m.claim], rubric, anchors=1)
         if p_claim < min_claim or quote is None:
             return None
-        # A negation anywhere in the window counts: model answers refute a misconception next
-        # to words that read like it (tried: judging the claim's own clause alone flagged 3
-        # more model answers and caught no more misconceptions on the verdict set).
-        if has_negation(quote.text) != has_negation(m.claim):
+        sentence = self._claim_sentence(quote, m.claim)
+        negated = has_negation(m.claim)
+        # A negation elsewhere in the window ("..., nothing else") does not unsay the claim
+        # when the claim's own clause makes it alone, without one.
+        if has_negation(quote.text) != negated and (
+                has_negation(sentence.text) != negated or self._cover(
+                    self._prepare(sentence.text, rubric, ans.source, []), [m.claim], rubric,
+                    anchors=1)[0] < min_claim):
             return None
-        return (p_claim, self._cover(ans, [m.correction], rubric, anchors=1)[0],
-                self._claim_sentence(quote, m.claim))
+        return p_claim, self._cover(ans, [m.correction], rubric, anchors=1)[0], sentence
 
     def _claim_sentence(self, quote: Quote, claim: str) -> Quote:
         """The sentence of a window that reads most like the claim: the words that make the
