@@ -458,9 +458,8 @@ class Grader:
         Any other point credited on a window that overlaps such a quote is read again with
         the quote blanked out and takes that reading (found elsewhere, or absent) — unless the
         verifier reads that window as stating the point: then it keeps its credit but reads
-        `unverified`, never ✓ over words that make a wrong claim. (Re-reading verifier-backed points
-        too changed nothing on the verdict set's train half and cost false flags' victims,
-        model answers, 0.3-0.4 each.)
+        `unverified`, never ✓ over words that make a wrong claim (re-reading those too cost
+        model answers with a false flag 0.3-0.4 each and changed nothing on the train half).
         """
         hit = {i: [m for m in miscon if _overlaps(k.evidence, m.evidence)]
                for i, k in enumerate(points)
@@ -471,12 +470,13 @@ class Grader:
         out = list(points)
         again: list[int] = []
         refs: dict[str, str] | None = None
-        for i, ms in hit.items():
+        # Every point against every flagged correction, embedded in one call each.
+        pv = self.embedder.encode([points[i].text for i in hit])
+        cv = self.embedder.encode([m.correction for m in miscon])
+        for row, (i, ms) in zip(pv @ cv.T, hit.items(), strict=True):
             k = points[i]
-            pv = self.embedder.encode([k.text])
-            mv = self.embedder.encode([m.correction for m in ms])
-            sims = (pv @ mv.T)[0]
-            j = int(sims.argmax())
+            sims = [float(row[miscon.index(m)]) for m in ms]
+            j = int(np.argmax(sims))
             backed = k.verifier is not None and k.verifier.entail > k.verifier.contradict
             if sims[j] >= RELATED_MISCONCEPTION and not backed and \
                     _mostly_within(k.evidence, ms[j].evidence):
