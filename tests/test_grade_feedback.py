@@ -10,6 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from coach.cli.render import grade_lines
+from coach.grading.judge_verdict import JudgeVerdict
 from coach.grading.models import Feedback, FeedbackKind, Flag, Grade, JudgeStatus
 from coach.tui.text import grade_markdown
 
@@ -87,6 +88,7 @@ def test_judge_status_reads_the_verdict_not_the_label() -> None:
     combined = Grade.model_validate(saved_before_kinds())
     assert combined.judge_status is JudgeStatus.COMBINED
     failed = combined.model_copy(update={"grader": "offline (llm failed: timed out)",
-                                         "llm": {"provider": "fake", "error": "timed out"}})
+                                         "llm": JudgeVerdict.model_validate(
+                                             {"provider": "fake", "error": "timed out"})})
     assert failed.judge_status is JudgeStatus.UNAVAILABLE
     assert combined.model_copy(update={"llm": None}).judge_status is None

@@ -46,15 +46,15 @@ def test_verified_quotes_count_and_invented_ones_are_dropped(grader, rubric) -> 
     grade = CombinedGrader(grader, fake).grade(rubric, GOOD)
     llm = grade.llm
     assert grade.grader == "offline+llm" and llm is not None
-    points = {p["id"]: p for p in llm["points"]}  # type: ignore[attr-defined]
-    assert points["log-odds"]["status"] == "covered"
-    assert GOOD[points["log-odds"]["start"]:points["log-odds"]["end"]] == (
+    points = {p.id: p for p in llm.points}
+    assert points["log-odds"].status == "covered"
+    assert GOOD[points["log-odds"].start:points["log-odds"].end] == (
         "adds 0.7 to the log-odds of churn")
-    assert points["not-probability"]["dropped"] == "quote not found in the answer"
-    assert points["not-probability"]["status"] == "missed"
-    assert llm["dropped"] >= 1
+    assert points["not-probability"].dropped == "quote not found in the answer"
+    assert points["not-probability"].status == "missed"
+    assert llm.dropped >= 1
     # (3 + 3) of 9 weight points verified -> 3.3; the combined score is the mean.
-    assert llm["score"] == pytest.approx(3.3, abs=0.05)
+    assert llm.score == pytest.approx(3.3, abs=0.05)
     assert grade.score == pytest.approx(round((offline.score + 3.3) / 2, 1), abs=0.051)
     assert grade.feedback[0].text.startswith(f"Score {grade.score:.1f}: offline grader "
                                         f"{offline.score:.1f}, LLM judge 3.3")
@@ -69,8 +69,8 @@ def test_an_answer_that_instructs_the_judge_gains_nothing(grader, rubric) -> Non
     offline = grader.grade(rubric, INJECTION)
     grade = CombinedGrader(grader, FakeProvider([fooled])).grade(rubric, INJECTION)
     assert grade.score <= offline.score
-    assert grade.llm is not None and grade.llm["score"] == 0.0
-    reasons = {p["dropped"] for p in grade.llm["points"]}  # type: ignore[attr-defined]
+    assert grade.llm is not None and grade.llm.score == 0.0
+    reasons = {p.dropped for p in grade.llm.points}
     assert "quote is an instruction to the grader" in reasons
 
 
@@ -126,7 +126,8 @@ def test_a_session_with_a_provider_phrases_grades_and_keeps_both_verdicts(servic
     assert "odds ratio" not in step.say and step.say == step.followup.text
     stored = services.repo.session(iv.id).turns[0]
     assert stored.answer == GOOD
-    assert stored.grade["grader"] == "offline+llm" and stored.grade["llm"]["points"]
+    assert stored.grade is not None and stored.grade.grader == "offline+llm"
+    assert stored.grade.model_dump(mode="json")["llm"]["points"]
 
 
 def test_the_interviewer_falls_back_to_the_template_when_the_llm_fails(services) -> None:  # type: ignore[no-untyped-def]
@@ -213,12 +214,13 @@ def test_judge_contradiction_is_never_credited_and_wrong_claims_are_checked(grad
     llm = grade.llm
     assert llm is not None
     # Only choose-empirically (weight 1 of the rubric) is credited, minus three errors.
-    assert float(llm["score"]) <= 1.0  # type: ignore[arg-type]
+    assert llm.score is not None and llm.score <= 1.0
     assert grade.score <= 1.5
 
 
 def test_old_judge_words_are_still_understood(grader, rubric) -> None:  # type: ignore[no-untyped-def]
     fake = FakeProvider([verdict(**{"log-odds": "adds 0.7 to the log-odds of churn"})])
     grade = CombinedGrader(grader, fake).grade(rubric, GOOD)
-    points = {p["id"]: p for p in grade.llm["points"]}  # type: ignore[index, union-attr]
-    assert points["log-odds"]["status"] == "covered"
+    assert grade.llm is not None
+    points = {p.id: p for p in grade.llm.points}
+    assert points["log-odds"].status == "covered"

@@ -11,11 +11,11 @@ import pytest
 
 from coach.grading.models import Grade
 from coach.grading.rubric import rubric_for
+from coach.interview.records import Turn
 from coach.providers.combine import CombinedGrader
 from coach.providers.errors import ProviderUnavailable
 from coach.providers.fake import FakeProvider
 from coach.services import Services
-from coach.storage.repo import TurnRecord
 
 JUDGED = "logistic-regression-2"
 FAILED = "bias-variance-tradeoff-1"
@@ -38,9 +38,9 @@ def _save(svc: Services, session: str, grades: list[tuple[str, str, Grade]]) -> 
     svc.repo.create_session(session, "ml-engineer", "practice", {"questions": len(grades)}, {})
     for i, (qid, answer, grade) in enumerate(grades):
         q = svc.kb.questions[qid]
-        svc.repo.save_turn(TurnRecord(session, i, qid, "graded", answer=answer,
-                                      grade=grade.model_dump(), track=q.track,
-                                      topics=list(q.topics), score=grade.score))
+        svc.repo.save_turn(Turn(session_id=session, position=i, question_id=qid,
+                                state="graded", answer=answer, grade=grade, track=q.track,
+                                topics=list(q.topics), score=grade.score))
 
 
 def _rubric(svc: Services, qid: str) -> Any:
@@ -76,8 +76,9 @@ def _report(svc: Services, session: str) -> Any:
 
 
 def _llm(grade: Grade) -> dict[str, Any]:
+    """The judge's record as the grade saves it."""
     assert grade.llm is not None
-    return grade.llm
+    return grade.llm.model_dump()
 
 
 def test_markdown_shows_both_scores_the_rule_and_the_fallback_reason(

@@ -7,6 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_serializer, model_validator
 
+from coach.grading.judge_verdict import JudgeStatus as JudgeStatus  # re-exported
+from coach.grading.judge_verdict import JudgeVerdict, reason_from_label
+
 Level = Literal["no credit", "weak", "partial", "good", "strong"]
 Status = Literal["covered", "partial", "missed"]
 Verdict = Literal["stated", "partial", "unverified", "contradicted", "absent"]
@@ -102,14 +105,6 @@ def _old_kind(text: str) -> FeedbackKind:
             or " LLM claim(s) were dropped " in text:
         return FeedbackKind.JUDGE
     return FeedbackKind.NOTE
-
-
-class JudgeStatus(StrEnum):
-    """How an LLM judge took part in a grade."""
-
-    COMBINED = "combined"
-    UNAVAILABLE = "unavailable"
-    """The judge failed (after retries or one repair): the offline grade stands."""
 
 
 def level_for(score: float) -> Level:
@@ -241,8 +236,18 @@ class Grade(BaseModel):
     feedback: list[Feedback] = Field(default_factory=list)
     """Saved as the list of texts `feedback`, as before, beside `feedback_kinds`."""
     grader: str = "offline"
-    llm: dict[str, object] | None = None
-    """The LLM judge's verdict when one was used (see the providers docs)."""
+    llm: JudgeVerdict | None = None
+    """The LLM judge's part when one was configured: its verdict, or why it was unavailable."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _judge_reason(cls, data: Any) -> Any:
+        """A failed judge's short reason is saved in the grade's label, not in `llm`."""
+        if isinstance(data, dict) and isinstance(data.get("llm"), dict) \
+                and "error" in data["llm"] and "reason" not in data["llm"]:
+            data = {**data, "llm": {**data["llm"], "reason": reason_from_label(
+                str(data.get("grader", "")))}}
+        return data
 
     @model_validator(mode="before")
     @classmethod
@@ -278,11 +283,7 @@ class Grade(BaseModel):
     @property
     def judge_status(self) -> JudgeStatus | None:
         """How the LLM judge took part; None when no judge was used."""
-        if self.llm is None:
-            return None
-        if "error" in self.llm:  # combine.fallback records why the judge was not used
-            return JudgeStatus.UNAVAILABLE
-        return JudgeStatus.COMBINED if self.grader == COMBINED_GRADER else None
+        return None if self.llm is None else self.llm.status
 
     @property
     def covered(self) -> list[KeyPointResult]:

@@ -143,7 +143,8 @@ class ChatProvider(ABC):
         from coach.prompts import render
 
         spec = schema.model_json_schema()
-        raw = self._retrying(lambda: self._structured_raw(messages, schema.__name__, spec))
+        name = str(spec.get("title") or schema.__name__)  # what the model is asked to fill
+        raw = self._retrying(lambda: self._structured_raw(messages, name, spec))
         try:
             return schema.model_validate_json(extract_json(raw))
         except (ValidationError, ValueError) as exc:
@@ -151,7 +152,7 @@ class ChatProvider(ABC):
         repair = [*messages, Message("assistant", raw[:4000]),
                   Message("user", render("structured_repair", problem=problem,
                                          schema=json.dumps(spec)))]
-        raw = self._retrying(lambda: self._structured_raw(repair, schema.__name__, spec))
+        raw = self._retrying(lambda: self._structured_raw(repair, name, spec))
         try:
             return schema.model_validate_json(extract_json(raw))
         except (ValidationError, ValueError) as exc:

@@ -16,7 +16,8 @@ The rule (shown to the user as the grade's first feedback line):
      is never above the offline score. Coding answers keep the offline score (the tests
      decide); empty, "I don't know" and unreadable answers never reach the LLM.
 If the judge fails (after retries, or after one repair of malformed output) the grade is the
-offline grade, labelled "offline (llm failed: REASON)". The LLM never invents a score.
+offline grade, labelled "offline (llm failed: REASON)", its `llm` an unavailable verdict
+with the reason and the error. The LLM never invents a score.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from collections.abc import Sequence
 
 from coach.errors import CoachError
 from coach.grading.grader import HINT_PENALTY, MISCONCEPTION_PENALTY, PROMPTED_CREDIT, Grader
+from coach.grading.judge_verdict import JudgedClaim, JudgedPoint, JudgeStatus, JudgeVerdict
 from coach.grading.models import (
     COMBINED_GRADER,
     STATUS_OF,
@@ -129,13 +131,12 @@ def combine(offline: Grade, checked: CheckedVerdict, provider: str) -> Grade:
     if checked.dropped:
         lines.append(f"{len(checked.dropped)} LLM claim(s) were dropped because the answer "
                      "does not support them.")
-    llm: dict[str, object] = {
-        "provider": provider, "score": judged, "offline_score": offline.score,
-        "combined": combined, "rule": rule, "gap": checked.gap,
-        "points": [p.to_dict() for p in checked.points],
-        "dropped": len(checked.dropped),
-        "wrong_claims": [c.__dict__ for c in checked.wrong_claims],
-    }
+    llm = JudgeVerdict(
+        status=JudgeStatus.COMBINED, provider=provider, score=judged,
+        offline_score=offline.score, combined=combined, rule=rule, gap=checked.gap,
+        points=[JudgedPoint.model_validate(p.to_dict()) for p in checked.points],
+        dropped=len(checked.dropped),
+        wrong_claims=[JudgedClaim.model_validate(c.__dict__) for c in checked.wrong_claims])
     judge = [Feedback(kind=FeedbackKind.JUDGE, text=line) for line in lines]
     return offline.model_copy(update={
         "score": combined, "level": level_for(combined), "grader": COMBINED_GRADER,
@@ -151,7 +152,8 @@ def fallback(offline: Grade, exc: BaseException, provider: str, secret: str = ""
                     text=f"LLM judge unavailable ({reason}); this is the offline grade.")
     return offline.model_copy(update={
         "grader": f"offline (llm failed: {reason})",
-        "llm": {"provider": provider, "error": redact(str(exc), secret)[:300]},
+        "llm": JudgeVerdict(status=JudgeStatus.UNAVAILABLE, provider=provider, reason=reason,
+                            error=redact(str(exc), secret)[:300]),
         "feedback": [note, *offline.feedback]})
 
 

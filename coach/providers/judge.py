@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from coach.embeddings import Embedder
 from coach.grading import signals
@@ -62,8 +62,12 @@ class WrongClaim(BaseModel):
                             json_schema_extra={"maxLength": 240})
 
 
-class JudgeVerdict(BaseModel):
+class JudgeReply(BaseModel):
     """One verdict for every key point, each backed by a verbatim quote from the answer."""
+
+    # The name models have always been asked to fill (the grade keeps a `JudgeVerdict` of its
+    # own: coach.grading.judge_verdict, the checked result).
+    model_config = ConfigDict(title="JudgeVerdict")
 
     points: list[PointVerdict]
     wrong_claims: list[WrongClaim] = Field(default_factory=list)
@@ -128,7 +132,7 @@ def judge_points(rubric: Rubric) -> list[JudgePoint]:
 
 
 def ask_judge(chat: ChatProvider, rubric: Rubric, answer: str,
-              followups: Sequence[str] = ()) -> JudgeVerdict:
+              followups: Sequence[str] = ()) -> JudgeReply:
     """The raw structured verdict (may raise a ProviderError)."""
     tag = "answer-" + secrets.token_hex(4)
     points = judge_points(rubric)
@@ -138,7 +142,7 @@ def ask_judge(chat: ChatProvider, rubric: Rubric, answer: str,
                   key_points="\n".join(f"- {p.id}: {p.text}" for p in points),
                   answer=_fence(answer, tag), followups=extra or "(none)")
     return chat.structured([Message("system", render("judge_system", tag=tag)),
-                            Message("user", user)], JudgeVerdict)
+                            Message("user", user)], JudgeReply)
 
 
 def _fence(text: str, tag: str) -> str:
@@ -146,7 +150,7 @@ def _fence(text: str, tag: str) -> str:
     return re.sub(r"</?\s*answer[^>]*>", "", text, flags=re.IGNORECASE).replace(tag, "")
 
 
-def check(verdict: JudgeVerdict, rubric: Rubric, answer: str, followups: Sequence[str],
+def check(verdict: JudgeReply, rubric: Rubric, answer: str, followups: Sequence[str],
           embedder: Embedder) -> CheckedVerdict:
     """Keep only the claims the answer itself supports."""
     sources = {"answer": answer}

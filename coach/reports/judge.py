@@ -1,22 +1,18 @@
-"""The LLM judge's part in a grade, read back from `Grade.llm` for every report form.
+"""The LLM judge's part in a grade, read from the typed `Grade.llm` for every view.
 
-`coach/providers/combine.py` writes the verdict: for a combined grade (`grader ==
-"offline+llm"`) the judge's score, the offline score, the rule and the checked points; for a
-fall-back (`grader == "offline (llm failed: REASON)"`) only the provider and the error. Old
-or partial records yield None rather than a guess.
+A record missing the judge's or the offline score (none the coach writes) yields no summary
+rather than a guess; its checked points still show.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from coach.grading.models import COMBINED_GRADER, Grade, JudgeStatus
+from coach.grading.judge_verdict import JudgedPoint, JudgeStatus
+from coach.grading.models import Grade
 from coach.reports.model import Evidence, OverallJudge, PointJudge, QuestionJudge
 
-FAILED = "offline (llm failed: "
 UNAVAILABLE_RULE = "offline grade used"
-STATUSES = ("covered", "partial", "missed", "contradicted")
 
 
 def question_judge(grade: Grade) -> QuestionJudge | None:
@@ -24,46 +20,30 @@ def question_judge(grade: Grade) -> QuestionJudge | None:
     llm = grade.llm
     if llm is None:
         return None
-    provider = str(llm.get("provider") or "LLM")
-    status = grade.judge_status
-    if status is JudgeStatus.UNAVAILABLE:
-        reason = grade.grader.removeprefix(FAILED).removesuffix(")") or "unknown error"
+    provider = llm.provider or "LLM"
+    if llm.status is JudgeStatus.UNAVAILABLE:
         return QuestionJudge(provider=provider, status="unavailable", offline_score=grade.score,
-                             rule=UNAVAILABLE_RULE, reason=reason)
-    if status is not JudgeStatus.COMBINED:
+                             rule=UNAVAILABLE_RULE, reason=llm.reason or "unknown error")
+    if llm.offline_score is None or llm.score is None:
         return None
-    try:
-        offline = float(llm["offline_score"])  # type: ignore[arg-type]
-        judged = float(llm["score"])  # type: ignore[arg-type]
-    except (KeyError, TypeError, ValueError):
-        return None
-    dropped = llm.get("dropped", 0)
-    return QuestionJudge(provider=provider, status="combined", offline_score=offline,
-                         llm_score=judged, rule=str(llm.get("rule") or "combined"),
-                         gap=str(llm.get("gap") or ""),
-                         dropped=dropped if isinstance(dropped, int) else 0)
+    return QuestionJudge(provider=provider, status="combined", offline_score=llm.offline_score,
+                         llm_score=llm.score, rule=llm.rule or "combined", gap=llm.gap,
+                         dropped=llm.dropped)
 
 
 def point_judges(grade: Grade) -> dict[str, PointJudge]:
     """Key point (or STAR part) id -> the checked LLM verdict on it."""
-    if grade.grader != COMBINED_GRADER or grade.llm is None:
+    if grade.llm is None or grade.llm.status is not JudgeStatus.COMBINED:
         return {}
-    points = grade.llm.get("points")
-    out: dict[str, PointJudge] = {}
-    for p in points if isinstance(points, list) else []:
-        if not isinstance(p, dict) or p.get("status") not in STATUSES:
-            continue
-        out[str(p.get("id", ""))] = _point(p)
-    return out
+    return {p.id: _point(p) for p in grade.llm.points}
 
 
-def _point(p: dict[str, Any]) -> PointJudge:
-    quote = str(p.get("quote") or "")
+def _point(p: JudgedPoint) -> PointJudge:
     return PointJudge(
-        verdict=p["status"], claimed=str(p.get("claimed") or "none"),
-        quote=Evidence(text=quote, source=str(p.get("source") or "answer"))
-        if quote and p["status"] != "missed" else None,
-        dropped=str(p.get("dropped") or "") or None)
+        verdict=p.status, claimed=p.claimed or "none",
+        quote=Evidence(text=p.quote, source=p.source or "answer")
+        if p.quote and p.status != "missed" else None,
+        dropped=p.dropped or None)
 
 
 def overall_judge(pairs: Sequence[tuple[float, QuestionJudge | None]]) -> OverallJudge | None:

@@ -61,10 +61,10 @@ def test_the_judge_on_a_real_server_credits_only_real_quotes(llama_server: Llama
     rubric = rubric_for(kb.questions[QID].question)
     grade = CombinedGrader(grader, chat).grade(rubric, ANSWER)
     assert grade.grader in ("offline+llm", "offline (llm failed: malformed structured output)")
-    if grade.llm and "points" in grade.llm:
-        for p in grade.llm["points"]:  # type: ignore[attr-defined]
-            if p["status"] != "missed":  # anything credited is really in the answer
-                assert ANSWER[p["start"]:p["end"]] == p["quote"]
+    if grade.llm is not None:
+        for p in grade.llm.points:
+            if p.status != "missed":  # anything credited is really in the answer
+                assert ANSWER[p.start:p.end] == p.quote
 
 
 def test_a_timeout_is_a_clean_labelled_fall_back(llama_server: LlamaServer, grader, kb

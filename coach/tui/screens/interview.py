@@ -199,9 +199,10 @@ class InterviewScreen(CoachScreen[None]):
         self._update_score()
 
     def _warn_llm(self, grade: Grade) -> None:
-        if grade.llm and grade.llm.get("error") and not self._llm_warned:
+        llm = grade.llm
+        if llm is not None and llm.failed and not self._llm_warned:
             self._llm_warned = True
-            self.notify(f"The LLM judge could not be used: {grade.llm['error']}\n"
+            self.notify(f"The LLM judge could not be used: {llm.error or llm.reason}\n"
                         "Grades are the offline grader's. Check the provider in Settings (F4).",
                         title="Provider unavailable", severity="warning", timeout=15)
 
