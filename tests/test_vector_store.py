@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach.embeddings import Embedder, VectorStore
+from coach.embeddings import MiniLMEmbedder, VectorStore
 from coach.grading.grader import Grader
 from coach.grading.rubric import rubric_for
 
@@ -18,7 +18,7 @@ TEXTS = ["Regularization adds a penalty on the weights to the loss.",
 
 
 @pytest.fixture
-def stored(embedder: Embedder, tmp_path: Path) -> Iterator[Path]:
+def stored(embedder: MiniLMEmbedder, tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "vectors.sqlite3"
     embedder.attach_store(VectorStore(path))
     yield path
@@ -26,27 +26,27 @@ def stored(embedder: Embedder, tmp_path: Path) -> Iterator[Path]:
 
 
 def test_persisted_vectors_are_reused_by_a_new_process_without_loading_the_model(
-        embedder: Embedder, stored: Path) -> None:
+        embedder: MiniLMEmbedder, stored: Path) -> None:
     first = embedder.encode(TEXTS, persist=True)
     assert stored.exists()
 
-    fresh = Embedder()  # as in a new process: nothing in memory, model not loaded
+    fresh = MiniLMEmbedder()  # as in a new process: nothing in memory, model not loaded
     fresh.attach_store(VectorStore(stored))
     again = fresh.encode(TEXTS, persist=True)
     assert not fresh.loaded
     np.testing.assert_allclose(again, first, atol=1e-6)
 
 
-def test_answers_are_not_persisted(embedder: Embedder, stored: Path) -> None:
+def test_answers_are_not_persisted(embedder: MiniLMEmbedder, stored: Path) -> None:
     embedder.encode(["an answer the candidate typed, kept only in memory"])
     assert len(VectorStore(stored)) == 0
 
 
 def test_a_corrupt_cache_file_is_reported_and_grading_goes_on(
-        embedder: Embedder, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+        embedder: MiniLMEmbedder, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = tmp_path / "vectors.sqlite3"
     path.write_bytes(b"this is not a database" * 100)
-    fresh = Embedder()
+    fresh = MiniLMEmbedder()
     fresh.attach_store(VectorStore(path))
     with caplog.at_level(logging.WARNING, logger="coach.embeddings"):
         got = fresh.encode(TEXTS, persist=True)
@@ -55,7 +55,7 @@ def test_a_corrupt_cache_file_is_reported_and_grading_goes_on(
     assert path.read_bytes() == b"this is not a database" * 100
 
 
-def test_batched_code_runs_give_the_same_grades(embedder: Embedder, kb) -> None:  # type: ignore[no-untyped-def]
+def test_batched_code_runs_give_the_same_grades(embedder: MiniLMEmbedder, kb) -> None:  # type: ignore[no-untyped-def]
     """warm_batch starts the sandbox runs early; the grades must not change."""
     coding = [q for q in kb.questions.values() if q.question.kind == "coding"][:3]
     pairs = []

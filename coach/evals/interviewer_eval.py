@@ -165,9 +165,14 @@ def order_failures(outcomes: Sequence[Outcome]) -> tuple[int, list[Failure], int
 
 def run_cases(services: Any, cases: Sequence[tuple[BankQuestion, Persona]], *, jobs: int = 1,
               progress: Callable[[int, int], None] | None = None) -> list[Outcome]:
+    from coach.grading.relevance import behavioral_rubrics
+
     lock = threading.Lock()
     done = [0]
     local = threading.local()
+    # The bank's behavioral questions a story is compared with, as the services' grader has
+    # them: built once here for every worker's grader.
+    contrast = behavioral_rubrics(services.kb) if jobs > 1 else []
 
     def grader() -> Any:
         if jobs == 1:
@@ -175,10 +180,11 @@ def run_cases(services: Any, cases: Sequence[tuple[BankQuestion, Persona]], *, j
         # One grader (and model copy) per worker: the word-vector lookup and sentence
         # encoding share a tokenizer that is not safe to call from two threads at once.
         if not hasattr(local, "grader"):
-            from coach.embeddings import Embedder
+            from coach.embeddings import MiniLMEmbedder
             from coach.grading.grader import Grader
 
-            local.grader = Grader(Embedder(), run_code=services.grader.run_code)
+            local.grader = Grader(MiniLMEmbedder(), run_code=services.grader.run_code,
+                                  behavioral_contrast=contrast)
         return local.grader
 
     def one(case: tuple[BankQuestion, Persona]) -> Outcome:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from coach.embeddings import Embedder, WordVectors
+from coach.embeddings import Embedder, WordEncoder
 from coach.grading.text import (
     STOPWORDS,
     Unit,
@@ -106,7 +106,7 @@ def _anchors(prep: Prepared, sims: np.ndarray, ref_stems: set[str], count: int) 
 class FeatureExtractor:
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
-        self.words = WordVectors(embedder)
+        self.words: WordEncoder = embedder.word_vectors()
 
     def unit_texts(self, answer: str, question: str) -> tuple[list[Unit], bool]:
         units = split_units(answer)
