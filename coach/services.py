@@ -73,13 +73,19 @@ class Services:
 
     @property
     def grader(self) -> Grader:
+        from coach.grading.bank_vectors import ModelWindows, windows_path
         from coach.grading.grader import Grader
         from coach.grading.relevance import behavioral_rubrics
 
         # Behavioral stories are compared with the bank's other behavioral questions, taken
         # from the knowledge base these services already load (not a second read of it).
-        return self._get("grader", lambda: Grader(  # type: ignore[no-any-return]
-            self.embedder, behavioral_contrast=lambda: behavioral_rubrics(self.kb)))
+        def make() -> Grader:
+            grader = Grader(self.embedder,
+                            behavioral_contrast=lambda: behavioral_rubrics(self.kb))
+            grader.windows = ModelWindows(windows_path(knowledge_dir()))
+            return grader
+
+        return self._get("grader", make)  # type: ignore[no-any-return]
 
     @property
     def index(self) -> NoteIndex:

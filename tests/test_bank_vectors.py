@@ -156,3 +156,29 @@ def test_check_reports_stale_vectors_in_one_line_naming_the_fix(kdir: Path) -> N
     assert run_cli("knowledge", "check", "--no-run-code", env=env).returncode == 0
     assert BankVectors(vectors_path(kdir), MODEL_NAME).keys() == {
         text_key(t) for t in bank_texts(_kb(kdir))}
+
+
+def test_check_reports_missing_or_broken_model_windows_and_grading_still_works(
+        kdir: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    from coach.grading.bank_vectors import ModelWindows, window_key, windows_path
+
+    env = {"COACH_KNOWLEDGE_DIR": str(kdir)}
+    result = build(_kb(kdir), kdir, embedder)
+    assert result.windows == 3 and vectors_problem(_kb(kdir), kdir) is None
+    rubric = rubric_for(_kb(kdir).questions["tiny-1"].question)
+    shipped = ModelWindows(windows_path(kdir))
+    assert all((shipped.get(window_key(rubric, p)) or "") in rubric.model_answer
+               for p in rubric.points)
+
+    windows_path(kdir).write_text("{not json")
+    broken = run_cli("knowledge", "check", "--no-run-code", env=env)
+    lines = [line for line in broken.stdout.splitlines() if "model-answer windows" in line]
+    assert broken.returncode == 1 and len(lines) == 1
+    assert "unreadable" in lines[0] and "coach knowledge build-vectors" in lines[0]
+    grader = Grader(embedder, run_code=False, verifier=False)
+    grader.windows = ModelWindows(windows_path(kdir))  # unreadable: found at the grade
+    assert grader._model_windows(rubric) == grader.find_model_windows(rubric)
+
+    windows_path(kdir).unlink()
+    missing = run_cli("knowledge", "check", "--no-run-code", env=env)
+    assert missing.returncode == 1 and "model-answer windows are missing" in missing.stdout

@@ -93,7 +93,8 @@ def build_vectors() -> None:
         raise CoachError(f"cannot write the rubric vectors in {root}: {exc.strerror or exc} "
                          "— make the knowledge folder writable and run this again") from exc
     print(f"wrote {result.path}: {result.texts} rubric texts of {len(kb.questions)} "
-          f"questions ({result.embedded} embedded now, {result.dropped} unused dropped), "
+          f"questions ({result.embedded} embedded now, {result.dropped} unused dropped) and "
+          f"the model-answer windows of {result.windows} key points, "
           f"{result.size_bytes / 1e6:.1f} MB")
 
 

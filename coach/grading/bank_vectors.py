@@ -6,10 +6,18 @@ changes, into `<knowledge>/rubric-vectors.npz` (float16, keyed by a hash of each
 grader reads it on its first grade, so a fresh install grades its first batch as fast as
 a machine that has graded every question before. `coach knowledge check` reports a file
 that no longer matches the bank; `coach knowledge build-vectors` rebuilds it.
+
+Beside it, `<knowledge>/model-windows.json` holds, for every key point, the words of the
+model answer that state it (shown next to a point the grader could not verify). Finding
+them means embedding the whole model answer, which cost more than the rest of a warm grade
+together; like the vectors, they depend only on the bank and the embedding model.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,13 +26,92 @@ from coach.embeddings import BANK_VECTORS_FILE, MODEL_NAME, BankVectors, bank_di
 
 if TYPE_CHECKING:
     from coach.embeddings import Embedder
+    from coach.grading.rubric import Rubric, RubricPoint
     from coach.knowledge.loader import KnowledgeBase
 
+log = logging.getLogger(__name__)
+
 BUILD_COMMAND = "coach knowledge build-vectors"
+WINDOWS_FILE = "model-windows.json"
 
 
 def vectors_path(root: Path) -> Path:
     return root / BANK_VECTORS_FILE
+
+
+def windows_path(root: Path) -> Path:
+    return root / WINDOWS_FILE
+
+
+def window_key(rubric: Rubric, point: RubricPoint, model: str = MODEL_NAME) -> str:
+    """What a point's model-answer window depends on: the model, the question's prompt and
+    model answer, and the point's references."""
+    return text_key("\x1f".join([model, rubric.prompt, rubric.model_answer,
+                                  *point.references]))
+
+
+class ModelWindows:
+    """The shipped model-answer windows (key -> text; "" when the model answer has none),
+    read on first use. A missing, unreadable or other-model file only costs the grader the
+    time to find the windows itself."""
+
+    def __init__(self, path: Path, model: str = MODEL_NAME) -> None:
+        self.path = path
+        self.model = model
+        self._lock = threading.Lock()
+        self._windows: dict[str, str] | None = None
+
+    def _load(self) -> dict[str, str]:
+        if self._windows is None:
+            self._windows = {}
+            stored = _read_windows(self.path)
+            if stored is not None and stored[0] == self.model:
+                self._windows = stored[2]
+        return self._windows
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            return self._load().get(key)
+
+    @staticmethod
+    def write(path: Path, windows: dict[str, str], model: str = MODEL_NAME) -> None:
+        data = {"model": model, "digest": bank_digest(list(windows), model),
+                "windows": dict(sorted(windows.items()))}
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=0) + "\n",
+                       encoding="utf-8")
+        tmp.replace(path)
+
+
+def _read_windows(path: Path) -> tuple[str, str, dict[str, str]] | None:
+    """(model, digest, windows) of a windows file, or None when it is missing or broken."""
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        windows = data["windows"]
+        if not (isinstance(windows, dict)
+                and all(isinstance(v, str) for v in windows.values())):
+            raise ValueError("windows is not a mapping of texts")
+        return str(data["model"]), str(data["digest"]), windows
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("model windows %s: cannot read them (%s); finding them at each grade — "
+                    "run '%s'", path, exc, BUILD_COMMAND)
+        return None
+
+
+def bank_windows(kb: KnowledgeBase, embedder: Embedder) -> dict[str, str]:
+    """Every key point's model-answer window, found the way the grader finds it."""
+    from coach.grading.grader import Grader
+    from coach.grading.rubric import rubric_for
+
+    grader = Grader(embedder, run_code=False, verifier=False, behavioral_contrast=())
+    out: dict[str, str] = {}
+    for _, bq in sorted(kb.questions.items()):
+        rubric = rubric_for(bq.question)
+        found = grader.find_model_windows(rubric)
+        out.update({window_key(rubric, p): found.get(p.id, "") for p in rubric.points})
+    return out
 
 
 def bank_texts(kb: KnowledgeBase) -> list[str]:
@@ -47,6 +134,8 @@ class BuildResult:
     dropped: int
     """Entries of the previous file no longer used by any question."""
     size_bytes: int
+    windows: int = 0
+    """Key points whose model-answer window was written beside the vectors."""
 
 
 def build(kb: KnowledgeBase, root: Path, embedder: Embedder) -> BuildResult:
@@ -64,7 +153,10 @@ def build(kb: KnowledgeBase, root: Path, embedder: Embedder) -> BuildResult:
         vectors.update({text_key(t): v for t, v in zip(todo, vecs, strict=True)})
     dropped = len(previous) - len(kept) if path.exists() else 0
     BankVectors.write(path, vectors, embedder.fingerprint)
-    return BuildResult(path, len(keys), len(todo), dropped, path.stat().st_size)
+    windows = bank_windows(kb, embedder)
+    ModelWindows.write(windows_path(root), windows, embedder.fingerprint)
+    return BuildResult(path, len(keys), len(todo), dropped,
+                       path.stat().st_size + windows_path(root).stat().st_size, len(windows))
 
 
 def vectors_problem(kb: KnowledgeBase, root: Path, model: str = MODEL_NAME) -> str | None:
@@ -84,8 +176,24 @@ def vectors_problem(kb: KnowledgeBase, root: Path, model: str = MODEL_NAME) -> s
                 f"uses {model} — {fix}")
     keys = {text_key(t) for t in bank_texts(kb)}
     if stored[1] == bank_digest(list(keys), model):
-        return None
+        return _windows_problem(kb, root, model, fix)
     have = BankVectors(path, model).keys()
     missing, unused = len(keys - have), len(have - keys)
     return (f"{path}: the bank's rubric vectors are stale ({missing} text(s) of the bank "
             f"not in the file, {unused} no longer used) — {fix}")
+
+
+def _windows_problem(kb: KnowledgeBase, root: Path, model: str, fix: str) -> str | None:
+    from coach.grading.rubric import rubric_for
+
+    path = windows_path(root)
+    stored = _read_windows(path)
+    if stored is None:
+        what = "missing" if not path.exists() else "unreadable"
+        return f"{path}: the model-answer windows are {what} — {fix}"
+    keys = [window_key(r, p, model) for r in (rubric_for(bq.question)
+                                              for _, bq in sorted(kb.questions.items()))
+            for p in r.points]
+    if stored[0] == model and stored[1] == bank_digest(keys, model):
+        return None
+    return f"{path}: the model-answer windows do not match the bank — {fix}"

@@ -26,6 +26,7 @@ import numpy as np
 
 from coach.embeddings import Embedder
 from coach.grading import signals
+from coach.grading.bank_vectors import ModelWindows, window_key
 from coach.grading.conflicts import conflict_features
 from coach.grading.features import ANCHORS, Calibration, FeatureExtractor, Prepared
 from coach.grading.feedback import feedback_lines, nothing_to_grade
@@ -149,6 +150,8 @@ class Grader:
             shared_verifier() if verifier is True and shared_verifier().available
             else verifier if isinstance(verifier, Verifier) else None)
         self.rule = VerdictRule(self.calibration.data.get("verdict"))
+        # The bank's model-answer windows, shipped beside its vectors (set when wiring).
+        self.windows: ModelWindows | None = None
         self.run_code = run_code
         self.code_timeout = code_timeout
         self._code_runs: dict[tuple[str, str], Future[CodeResult]] = {}
@@ -319,10 +322,11 @@ class Grader:
                     k.reference = refs.get(k.id)
         return results
 
-    def _evidence(self, rubric: Rubric, answers: list[_Answer]
+    def _evidence(self, rubric: Rubric, answers: list[_Answer], *, every: bool = False
                   ) -> tuple[list[list[tuple[float, Quote | None]]],
                              dict[tuple[str, str], Verdict3]]:
-        """Per key point and answer: coverage and window; the verifier on every window."""
+        """Per key point and answer: coverage and window; the verifier on every window whose
+        verdict it could change (`every`: on every window near the point)."""
         found: list[list[tuple[float, Quote | None]]] = []
         pairs: list[tuple[str, str]] = []
         for point in rubric.points:
@@ -331,7 +335,9 @@ class Grader:
                 p, quote = self._point_cover(ans, point, rubric)
                 p = self._cue_bonus(ans, point.cues, p)
                 row.append((p, quote))
-                if quote is not None and p >= VERIFY_MIN:
+                if quote is not None and p >= VERIFY_MIN and (
+                        every or not self.rule.absent_whatever(
+                            p, conflict_features(point.text, quote.text))):
                     pairs.append((point.text, _window_text(quote)))
             found.append(row)
         return found, self._verify(pairs)
@@ -341,7 +347,7 @@ class Grader:
         """Coverage, verifier probabilities and window of every key point in one answer, before
         any verdict: what the verdict rule is fitted on (evals/fit_verdicts.py)."""
         main = self._prepare(answer[:MAX_CHARS], rubric, "answer", [])
-        found, probs = self._evidence(rubric, [main])
+        found, probs = self._evidence(rubric, [main], every=True)
         out = []
         for point, row in zip(rubric.points, found, strict=True):
             p, quote = row[0]
@@ -369,10 +375,12 @@ class Grader:
 
     def _read(self, statement: str, coverage: float, quote: Quote | None,
               probs: dict[tuple[str, str], Verdict3]) -> PointReading:
-        if quote is None or (self.verifier is not None and coverage < VERIFY_MIN):
+        v = probs.get((statement, _window_text(quote))) if quote is not None else None
+        if quote is None or (self.verifier is not None and v is None):
+            # No window, or one the verifier was not asked about: too far from the point for
+            # any reading of it to be more than absent (see `_evidence`).
             return PointReading("absent", 0.0, coverage)
-        return self.rule.read(coverage, probs.get((statement, _window_text(quote))),
-                              conflict_features(statement, quote.text))
+        return self.rule.read(coverage, v, conflict_features(statement, quote.text))
 
     def _verify(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Verdict3]:
         if not pairs or self.verifier is None:
@@ -381,7 +389,19 @@ class Grader:
         return dict(zip(unique, self.verifier.score(unique), strict=True))
 
     def _model_windows(self, rubric: Rubric) -> dict[str, str]:
-        """Each key point's words in the model answer (to set beside an unverified point)."""
+        """Each key point's words in the model answer (to set beside an unverified point):
+        from the file shipped with the bank when it has them all, else found now."""
+        if not rubric.model_answer.strip():
+            return {}
+        if self.windows is not None:
+            shipped = {p.id: self.windows.get(window_key(rubric, p)) for p in rubric.points}
+            if all(w is not None for w in shipped.values()):
+                return {k: w for k, w in shipped.items() if w}
+        return self.find_model_windows(rubric)
+
+    def find_model_windows(self, rubric: Rubric) -> dict[str, str]:
+        """Each key point's words in the model answer, found with the embeddings (what
+        `coach knowledge build-vectors` ships in model-windows.json)."""
         if not rubric.model_answer.strip():
             return {}
         prep = self.fx.prepare(rubric.model_answer, rubric.prompt)

@@ -71,6 +71,22 @@ class VerdictRule:
         return (_sigmoid(sum(w * f for w, f in zip(self.w_stated, x, strict=True))),
                 _sigmoid(sum(w * f for w, f in zip(self.w_contra, x, strict=True))))
 
+    def absent_whatever(self, coverage: float,
+                        conflicts: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> bool:
+        """True when `read` gives "absent" whatever the verifier says about the window: then
+        the grader need not ask it. Both heads are linear in the verifier's entail and
+        contradict probabilities, so their highest values over every possible output are at
+        the corners (0, 0), (1, 0) and (0, 1)."""
+        d = self.data
+        if coverage >= float(d["addressed"]):
+            return False
+        corners = [Verdict3(0.0, 0.0, 1.0), Verdict3(1.0, 0.0, 0.0), Verdict3(0.0, 1.0, 0.0)]
+        highest = [self.probabilities(inputs(coverage, v, conflicts)) for v in corners]
+        if max(s for s, _ in highest) >= min(float(d["partial"]), float(d["stated"])):
+            return False
+        return not (coverage >= float(d["contradict_min_coverage"])
+                    and max(c for _, c in highest) >= float(d["contradict"]))
+
     def read(self, coverage: float, v: Verdict3 | None,
              conflicts: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> PointReading:
         d = self.data
