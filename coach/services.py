@@ -14,11 +14,11 @@ if TYPE_CHECKING:
     from coach.grading.grader import Grader
     from coach.interview.collaborators import Collaborators, OnToken
     from coach.interview.followups import FollowUp
+    from coach.interview.records import InterviewRepository
     from coach.knowledge.loader import KnowledgeBase
     from coach.knowledge.models import BankQuestion
     from coach.providers.interviewer import Spoken
     from coach.retrieval.index import NoteIndex
-    from coach.storage.repo import Repository
 
 
 @dataclass
@@ -104,11 +104,13 @@ class Services:
         return index
 
     @property
-    def repo(self) -> Repository:
+    def repo(self) -> InterviewRepository:
+        from coach.grading.models import Grade
         from coach.storage.db import Database
         from coach.storage.repo import Repository
 
-        return self._get("repo", lambda: Repository(Database(self.paths.database)))  # type: ignore[no-any-return]
+        return self._get("repo", lambda: Repository(  # type: ignore[no-any-return]
+            Database(self.paths.database), grade=Grade))
 
     @property
     def chat(self) -> Any:

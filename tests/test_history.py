@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from coach.errors import CoachError
+from coach.interview.records import Turn
 from coach.services import Services
-from coach.storage.repo import TurnRecord
 
 AT = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -27,9 +27,9 @@ def cli(svc: Services, monkeypatch: pytest.MonkeyPatch, *args: str,
 
 
 def turn(sid: str, pos: int, qid: str, score: float | None, topics: list[str], when: str,
-         skipped: bool = False) -> TurnRecord:
-    return TurnRecord(sid, pos, qid, "graded", answer="a", score=score, topics=topics,
-                      skipped=skipped, started_at=when, updated_at=when)
+         skipped: bool = False) -> Turn:
+    return Turn(session_id=sid, position=pos, question_id=qid, state="graded", answer="a",
+                score=score, topics=topics, skipped=skipped, started_at=when, updated_at=when)
 
 
 def test_mastery_weighs_recent_answers_and_trend_follows_the_scores() -> None:

@@ -11,11 +11,11 @@ from typer.testing import CliRunner
 
 from coach.errors import CoachError
 from coach.grading.models import Grade
+from coach.interview.records import FollowUpRecord, InterviewRepository, Turn
 from coach.interview.review import record_review
 from coach.paths import Paths
 from coach.services import Services, build_services
 from coach.settings import load_settings
-from coach.storage.repo import Repository, TurnRecord
 
 QID = "bias-variance-tradeoff-1"
 
@@ -28,25 +28,25 @@ def cli(svc: Services, monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:
     return CliRunner().invoke(app, list(args))
 
 
-def fill(repo: Repository) -> None:
-    grade = Grade(question_id=QID, kind="technical", score=3.4, level="good").model_dump(
-        mode="json")
+def fill(repo: InterviewRepository) -> None:
+    grade = Grade(question_id=QID, kind="technical", score=3.4, level="good")
     for i in range(3):
         sid = f"sess{i}"
         repo.create_session(sid, "ml-engineer", "practice", {"questions": 2, "seed": i},
                             {"candidates": [QID]})
-        repo.save_turn(TurnRecord(sid, 0, QID, "graded", answer=f"answer {i} — ünïcode",
-                                  followups=[{"kind": "missed", "target": "bias-def",
-                                              "text": "What is bias?", "answer": None}],
-                                  grade=grade, score=3.4, topics=["bias-variance-tradeoff"],
-                                  track="fundamentals"))
-        repo.save_turn(TurnRecord(sid, 1, "pca-1", "asking"))
+        repo.save_turn(Turn(session_id=sid, position=0, question_id=QID, state="graded",
+                            answer=f"answer {i} — ünïcode",
+                            followups=[FollowUpRecord(kind="missed", target="bias-def",
+                                                      text="What is bias?", answer=None)],
+                            grade=grade, score=3.4, topics=["bias-variance-tradeoff"],
+                            track="fundamentals"))
+        repo.save_turn(Turn(session_id=sid, position=1, question_id="pca-1", state="asking"))
     repo.update_session("sess0", status="finished", summary={"score": 3.4})
     repo.save_draft("sess1", 1, "half an answer")
     record_review(repo, QID, 3.4)
 
 
-def dump(repo: Repository) -> dict[str, list[str]]:
+def dump(repo: InterviewRepository) -> dict[str, list[str]]:
     """Every row of every table, without autoincrement ids."""
     out: dict[str, list[str]] = {}
     for table in ("sessions", "turns", "review_state", "drafts"):

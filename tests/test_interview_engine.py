@@ -77,7 +77,7 @@ def test_a_weak_answer_gets_a_follow_up_then_the_grade_and_the_next_question(
     assert graded.show_feedback and graded.question.id == FIRST
     saved = services.repo.session(iv.id).turns[0]
     assert saved.state == "graded" and saved.score == graded.grade.score
-    assert saved.followups[0]["answer"] == "No idea, sorry."
+    assert saved.followups[0].answer == "No idea, sorry."
     assert asked.question.id == SECOND and asked.position == 2
 
 
@@ -142,7 +142,7 @@ def test_end_during_a_follow_up_shows_the_grade_earned_so_far(services: Services
     assert kinds(events) == ["AnswerGraded", "Finished"]
     graded = events[0]
     assert isinstance(graded, AnswerGraded) and graded.show_feedback
-    assert graded.turn.followups[0]["answer"] is None and graded.turn.state == "graded"
+    assert graded.turn.followups[0].answer is None and graded.turn.state == "graded"
 
 
 def test_end_with_an_answer_grades_it_without_a_follow_up(services: Services) -> None:
@@ -172,7 +172,7 @@ def test_time_up_during_a_follow_up_leaves_it_unanswered_and_keeps_the_grade(
     iv.advance(Submit(WEAK))
     events = iv.advance(TimeUp(""))
     assert kinds(events) == ["AnswerGraded", "QuestionAsked"]
-    assert isinstance(events[0], AnswerGraded) and events[0].turn.followups[0]["answer"] is None
+    assert isinstance(events[0], AnswerGraded) and events[0].turn.followups[0].answer is None
 
 
 def test_a_mock_interview_hides_feedback_and_hints_and_shows_every_grade_at_the_end(
@@ -209,7 +209,7 @@ def test_resume_asks_again_what_it_waits_on_and_grades_an_answer_left_ungraded(
     iv = start(services)
     iv.advance(Open())
     iv.advance(Submit(WEAK))
-    follow = iv.turn.followups[-1]["text"]  # type: ignore[union-attr]
+    follow = iv.turn.followups[-1].text  # type: ignore[union-attr]
     again = Interview.resume(services, iv.id).advance(Open())
     assert kinds(again) == ["QuestionAsked"]
     assert isinstance(again[0], QuestionAsked) and again[0].again and again[0].text == follow

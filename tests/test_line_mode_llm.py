@@ -104,7 +104,7 @@ def test_the_llm_question_streams_token_by_token_and_is_shown_once(services: Ser
     assert text.index("[1/1]") < text.index("Interviewer: So, your churn")
     turn = services.repo.session("latest").turns[0]
     assert turn.answer == GOOD and turn.asked == WORDING
-    assert turn.grade is not None and turn.grade["grader"] == "offline+llm"
+    assert turn.grade is not None and turn.grade.grader == "offline+llm"
 
 
 def test_ctrl_c_while_the_llm_speaks_shows_the_question_as_written_and_goes_on(
@@ -145,11 +145,11 @@ def test_ctrl_c_during_an_llm_follow_up_shows_the_follow_up_as_written(
                   out)
     text = out.getvalue()
     turn = services.repo.session(iv.id).turns[0]
-    written = turn.followups[0]["text"]
+    written = turn.followups[0].text
     assert f"Interviewer: {WORDING}\n" in text  # the question itself was not cancelled
     assert "Interviewer: You said" in text and followup not in text  # stopped part-way
     assert f"[cancelled — showing the follow-up as written]\nInterviewer: {written}\n" in text
-    assert written != followup and turn.followups[0]["answer"] == GOOD
+    assert written != followup and turn.followups[0].answer == GOOD
     assert turn.state == "graded" and "Session summary" in text
 
 
@@ -249,7 +249,7 @@ def test_provider_flag_fake_takes_effect_for_the_run(services: Services, coach_h
     turn = services.repo.session("latest").turns[0]
     assert turn.asked.startswith("Here is one for you. ")
     assert f"Interviewer: {turn.asked}\n" in result.stdout
-    assert turn.grade is not None and turn.grade["grader"] == "offline+llm"
+    assert turn.grade is not None and turn.grade.grader == "offline+llm"
     assert not (coach_home / "config.toml").exists()  # for this run only: nothing saved
 
 

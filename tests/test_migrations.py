@@ -46,6 +46,8 @@ def _value(table: str, column: str, decl: str, i: int) -> Any:
         return f"session-{i}"
     if column in JSON_TEXT:
         return JSON_TEXT[column]
+    if table == "turns" and column == "state":
+        return "graded"  # a turn's state is one the engine knows, or the turn does not load
     if column in ("position", "hints_used", "skipped", "reviews"):
         return i
     if "INT" in decl.upper():
@@ -99,9 +101,10 @@ def test_open_upgrades_from_every_version_and_keeps_the_data(tmp_path: Path,
                                  tuple(row.values()))
                 assert found[0]["n"] == 1, f"{table} row lost or changed: {row}"
         if version:
+            from coach.grading.models import Grade
             from coach.storage.repo import Repository
 
-            session = Repository(db).session("session-1")
+            session = Repository(db, grade=Grade).session("session-1")
             assert session.role == "sessions.role.1"
             assert [t.position for t in session.turns] == [1]
     finally:

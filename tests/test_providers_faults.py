@@ -145,7 +145,9 @@ def test_the_api_key_never_reaches_the_database_logs_reports_or_eval_results(
     out = tmp_path / "outputs"
     out.mkdir()
     (out / "summary.txt").write_text(summary.text + "\n" + summary.reason)
-    (out / "grade.json").write_text(json.dumps(record.turns[0].grade))
+    grade = record.turns[0].grade
+    assert grade is not None
+    (out / "grade.json").write_text(grade.model_dump_json())
     dataset = out / "rows.jsonl"
     dataset.write_text(json.dumps({"id": "k1", "question_id": QID, "answer": GOOD,
                                    "score": 4, "max_score": 5}) + "\n")
@@ -158,7 +160,7 @@ def test_the_api_key_never_reaches_the_database_logs_reports_or_eval_results(
     assert all(KEY in r["auth"] for r in server.requests)  # it was sent, to the server only
     assert _files_containing(coach_home, KEY) == []
     assert _files_containing(out, KEY) == []
-    assert KEY not in result.output and KEY not in json.dumps(record.turns[0].grade)
+    assert KEY not in result.output and KEY not in grade.model_dump_json()
 
 
 def test_providers_check_reports_success_or_the_exact_problem(server: FaultServer,

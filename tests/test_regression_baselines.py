@@ -69,10 +69,11 @@ def test_no_retrieval_metric_drops(real: Services) -> None:
 
 
 def test_eval_all_writes_report_results_and_charts(real: Services, tmp_path: Path) -> None:
+    from coach.grading.models import Grade
     from coach.storage.db import Database
     from coach.storage.repo import Repository
 
-    real.set("repo", Repository(Database(tmp_path / "eval.db")))
+    real.set("repo", Repository(Database(tmp_path / "eval.db"), grade=Grade))
     out = tmp_path / "results"
     results = suite.run_all(real, out, limit=3, per_kind=1, semeval=suite.semeval_dir())
     names = {p.name for p in out.iterdir()}

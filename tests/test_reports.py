@@ -223,17 +223,19 @@ def test_report_command_errors_are_one_clear_line(services: Services,
 
 
 def test_unfinished_session_with_skips_and_removed_questions(services: Services) -> None:
+    from coach.interview.records import Turn
     from coach.reports import render
-    from coach.storage.repo import TurnRecord
 
     repo = services.repo
     repo.create_session("s1", "ml-engineer", "practice", {"questions": 4}, {})
-    repo.save_turn(TurnRecord("s1", 0, TECH, "graded", skipped=True))
-    repo.save_turn(TurnRecord("s1", 1, "question-that-was-deleted", "graded", answer="x",
-                              grade={"question_id": "question-that-was-deleted",
-                                     "kind": "technical", "score": 4.2, "level": "strong"},
-                              score=4.2, topics=["old-topic"]))
-    repo.save_turn(TurnRecord("s1", 2, STORY, "asking"))
+    repo.save_turn(Turn(session_id="s1", position=0, question_id=TECH, state="graded",
+                        skipped=True))
+    repo.save_turn(Turn(session_id="s1", position=1, question_id="question-that-was-deleted",
+                        state="graded", answer="x",
+                        grade={"question_id": "question-that-was-deleted",
+                               "kind": "technical", "score": 4.2, "level": "strong"},
+                        score=4.2, topics=["old-topic"]))
+    repo.save_turn(Turn(session_id="s1", position=2, question_id=STORY, state="asking"))
     report = build(services)
     assert [q.status for q in report.questions] == ["skipped", "graded", "unanswered"]
     assert report.session.skipped == 1 and report.session.answered == 1

@@ -74,14 +74,15 @@ def test_line_mode_never_prints_escape_sequences_and_keeps_the_answer_as_typed(
 
 def test_markdown_report_escapes_every_field_an_import_can_fill(services: Services,
                                                                   tmp_path: Path) -> None:
+    from coach.interview.records import Turn
     from coach.reports import render
     from coach.reports.build import build_report
-    from coach.storage.repo import TurnRecord
 
     evil = "<img src=x onerror=alert(1)>\x1b[2J"
     services.repo.create_session("s<b>1", evil, evil, {"questions": 1}, {})
-    services.repo.save_turn(TurnRecord(
-        "s<b>1", 0, "q<script>x</script>", "answered", answer="plain\x00answer",
+    services.repo.save_turn(Turn(
+        session_id="s<b>1", position=0, question_id="q<script>x</script>", state="answered",
+        answer="plain\x00answer",
         followups=[{"kind": "probe", "target": "t", "text": "You said “<script>”?",
                     "answer": "[a](javascript:alert(1))\x1b]52;c;Zm9v\x07"}],
         track=evil, topics=[evil]))
@@ -139,16 +140,18 @@ def test_history_and_progress_show_imported_markup_and_escapes_as_text(
         capsys: pytest.CaptureFixture[str]) -> None:
     from coach.cli import _register, app
     from coach.cli.common import run_guarded
+    from coach.grading.models import Grade
+    from coach.interview.records import Turn
     from coach.storage.db import Database
-    from coach.storage.repo import Repository, TurnRecord
+    from coach.storage.repo import Repository
 
     role = "[/bold]\x1b[2Jrole"
     topic = "[/red]topic\x1b]0;pwned\x07"
-    repo = Repository(Database(coach_home / "data" / "coach.db"))
+    repo = Repository(Database(coach_home / "data" / "coach.db"), grade=Grade)
     repo.create_session("s1", role, "practice", {"questions": 1}, {})
     stamp = "2026-03-01T10:00:00+00:00"
-    repo.save_turn(TurnRecord("s1", 0, QUESTION, "graded", answer="a", score=3.0,
-                              topics=[topic], started_at=stamp))
+    repo.save_turn(Turn(session_id="s1", position=0, question_id=QUESTION, state="graded",
+                        answer="a", score=3.0, topics=[topic], started_at=stamp))
     repo.db.close()
     _register()
     for command in ("history", "progress"):

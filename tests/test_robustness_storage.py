@@ -23,11 +23,13 @@ from typing import Any
 import pytest
 
 from coach.errors import CoachError, StorageError
+from coach.grading.models import Grade
+from coach.interview.records import Turn
 from coach.paths import Paths
 from coach.services import Services, build_services
 from coach.settings import load_settings
 from coach.storage.db import Database
-from coach.storage.repo import Repository, TurnRecord
+from coach.storage.repo import Repository
 
 QUESTION = "bias-variance-tradeoff-1"
 # Long enough that saving it needs fresh pages (and so fresh room on the disk).
@@ -156,7 +158,7 @@ def test_a_full_disk_at_the_daily_backup_says_free_space(small_disk: Path | None
     if small_disk is None:
         pytest.skip("needs a small filesystem of its own (mount -t tmpfs)")
     path = small_disk / "coach.db"
-    repo = Repository(Database(path))
+    repo = Repository(Database(path), grade=Grade)
     repo.create_session("s0", "ml-engineer", "practice", {}, {})
     repo.db.close()
     for backup in small_disk.glob("coach.db.bak-*"):
@@ -173,13 +175,14 @@ def test_a_read_only_folder_says_make_it_writable(small_disk: Path | None) -> No
     if small_disk is None:
         pytest.skip("needs a filesystem that can be made read-only (mount)")
     path = small_disk / "coach.db"
-    repo = Repository(Database(path))
+    repo = Repository(Database(path), grade=Grade)
     repo.create_session("s0", "ml-engineer", "practice", {}, {})
     repo.db.close()
     done = subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], capture_output=True)
     assert done.returncode == 0, done.stderr
     with pytest.raises(StorageError) as err:
-        Repository(Database(path)).create_session("s1", "ml-engineer", "practice", {}, {})
+        Repository(Database(path), grade=Grade).create_session("s1", "ml-engineer",
+                                                               "practice", {}, {})
     message = str(err.value)
     assert "is read-only: make it writable" in message and "move it aside" not in message
 
@@ -225,11 +228,12 @@ def test_an_answer_blocked_by_a_lock_is_kept_as_a_draft(coach_home: Path, embedd
 
 def big_db(path: Path, sessions: int = 60) -> None:
     """A database whose answers fill overflow pages: most of the file is answer text."""
-    repo = Repository(Database(path))
+    repo = Repository(Database(path), grade=Grade)
     for i in range(sessions):
         repo.create_session(f"s{i}", "ml-engineer", "practice", {"questions": 1}, {})
-        repo.save_turn(TurnRecord(f"s{i}", 0, QUESTION, "graded", score=3.0,
-                                  answer=f"answer {i}: " + "the model underfits. " * 1000))
+        repo.save_turn(Turn(session_id=f"s{i}", position=0, question_id=QUESTION,
+                            state="graded", score=3.0,
+                            answer=f"answer {i}: " + "the model underfits. " * 1000))
     repo.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     repo.db.close()
 

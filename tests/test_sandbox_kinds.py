@@ -220,4 +220,5 @@ def test_a_run_that_kills_the_coach_is_recorded_once_and_never_rerun(
     assert step.grade.code.passed == 0 and step.grade.score < 2.5
     assert time.perf_counter() - start < 60
     saved = services.repo.session(iv.id).turns[0]
-    assert saved.state == State.GRADED and "never finished" in saved.grade["code"]["error"]
+    assert saved.state == State.GRADED and saved.grade is not None and saved.grade.code
+    assert "never finished" in saved.grade.code.error

@@ -68,7 +68,7 @@ def test_full_session_followups_grades_and_summary(services: Services) -> None:
     assert not leaked, leaked
     step = iv.submit("No idea.")
     if step.followup is not None:
-        assert step.followup.target != iv.turn.followups[0]["target"]  # type: ignore[union-attr]
+        assert step.followup.target != iv.turn.followups[0].target  # type: ignore[union-attr]
         step = iv.submit("Still not sure.")
     assert step.grade is not None and step.followup is None
     assert len(iv.turn.followups) <= 2  # type: ignore[union-attr]
@@ -200,7 +200,7 @@ def test_ending_during_a_follow_up_shows_that_question_s_grade_in_line_mode(
     run_line_mode(iv, io.StringIO(f"{partial}\n.\n/end\n"), out)
     text = out.getvalue()
     turn = services.repo.session(iv.id).turns[0]
-    assert turn.followups and turn.followups[0]["answer"] is None  # ended at the follow-up
+    assert turn.followups and turn.followups[0].answer is None  # ended at the follow-up
     assert turn.state == State.GRADED and turn.score is not None
     assert f"Score: {turn.score:.1f}/5" in text
     assert text.index(f"Score: {turn.score:.1f}/5") < text.index("— Session summary —")

@@ -16,8 +16,9 @@ import pytest
 
 from coach.errors import StorageError
 from coach.grading.models import Grade
+from coach.interview.records import Turn
 from coach.storage.db import Database
-from coach.storage.repo import Repository, TurnRecord
+from coach.storage.repo import Repository
 
 ROOT = Path(__file__).resolve().parent.parent
 COACH = [sys.executable, "-m", "coach"]
@@ -28,11 +29,12 @@ def digest(path: Path) -> str:
 
 
 def make_db(path: Path, sessions: int = 3) -> None:
-    repo = Repository(Database(path))
+    repo = Repository(Database(path), grade=Grade)
     for i in range(sessions):
         repo.create_session(f"s{i}", "ml-engineer", "practice", {"questions": 1}, {})
-        repo.save_turn(TurnRecord(f"s{i}", 0, "bias-variance-tradeoff-1", "graded",
-                                  answer="x" * 2000, score=3.0))
+        repo.save_turn(Turn(session_id=f"s{i}", position=0,
+                            question_id="bias-variance-tradeoff-1", state="graded",
+                            answer="x" * 2000, score=3.0))
     repo.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     repo.db.close()
 
@@ -109,12 +111,14 @@ def test_a_write_blocked_by_another_writer_is_a_clear_error_and_keeps_data(
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     db = Database(path, busy_timeout=0.2)
+    repo = Repository(db, grade=Grade)
+    asked = Turn(session_id="s0", position=1, question_id="q", state="asking")
     try:
         with pytest.raises(StorageError, match="locked"):
-            Repository(db).save_turn(TurnRecord("s0", 1, "q", "asking"))
+            repo.save_turn(asked)
         other.execute("ROLLBACK")
-        Repository(db).save_turn(TurnRecord("s0", 1, "q", "asking"))  # works once free
-        assert len(Repository(db).session("s0").turns) == 2
+        repo.save_turn(asked)  # works once free
+        assert len(repo.session("s0").turns) == 2
     finally:
         db.close()
         other.close()
@@ -145,18 +149,20 @@ WRITER = r"""
 import json, sys, time
 from pathlib import Path
 from coach.storage.db import Database
-from coach.storage.repo import Repository, TurnRecord
+from coach.grading.models import Grade
+from coach.interview.records import Turn
+from coach.storage.repo import Repository
 
-repo = Repository(Database(Path(sys.argv[1])))
+repo = Repository(Database(Path(sys.argv[1])), grade=Grade)
 grade = json.loads(sys.argv[2])
 stop = Path(sys.argv[3])
 repo.create_session("live", "ml-engineer", "practice", {"questions": 500}, {})
 written = 0
 deadline = time.monotonic() + 120
 while not stop.exists() and time.monotonic() < deadline:
-    repo.save_turn(TurnRecord("live", written, grade["question_id"], "graded",
-                              answer=f"answer {written}", grade=grade, score=grade["score"],
-                              topics=["bias-variance-tradeoff"]))
+    repo.save_turn(Turn(session_id="live", position=written, question_id=grade["question_id"],
+                        state="graded", answer=f"answer {written}", grade=grade,
+                        score=grade["score"], topics=["bias-variance-tradeoff"]))
     written += 1
     if written == 1:
         print("ready", flush=True)
@@ -197,7 +203,8 @@ def test_report_and_history_run_while_another_process_writes(coach_home: Path) -
     written = int(stdout.split()[-1])
     check = Database(path)
     try:
-        assert len(Repository(check).session("live").turns) == written > len(data["questions"])
+        turns = Repository(check, grade=Grade).session("live").turns
+        assert len(turns) == written > len(data["questions"])
         assert check.query("PRAGMA integrity_check")[0][0] == "ok"
     finally:
         check.close()

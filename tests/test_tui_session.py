@@ -63,12 +63,12 @@ async def _practice(services: Services) -> None:
         said = transcript.messages()
         assert said[-2].role == "you" and first.question.key_points[0].text in said[-2].text
         assert said[-1].role == "interviewer"
-        assert said[-1].text == iv.turn.followups[-1]["text"]
+        assert said[-1].text == iv.turn.followups[-1].text
         assert not [m for m in said if m.role == "feedback"]
 
         # Answer each follow-up with the point it probes until the question is graded.
         while iv.turn.position == 0 and iv.turn.state == "following_up":
-            target = iv.turn.followups[-1]["target"]
+            target = iv.turn.followups[-1].target
             point = next((k.text for k in first.question.key_points if k.id == target),
                          first.question.model_answer)
             await answer(pilot, screen, point)

@@ -64,7 +64,7 @@ def test_time_up_submits_the_draft_as_the_answer(services: Services) -> None:
             await wait_for(pilot, lambda: first.state == "graded" and not screen.busy, 30)
             assert first.answer == draft and not first.skipped and first.score is not None
             assert first.followups == [], "time is up: the interviewer moves on"
-            assert first.grade is not None and first.grade["missed"], "a follow-up was due"
+            assert first.grade is not None and first.grade.missed, "a follow-up was due"
             said = screen.query_one(Transcript).messages()
             assert [m.text for m in said if m.role == "you"] == [draft]
             assert "Time is up: Your answer was submitted" in notices(app)

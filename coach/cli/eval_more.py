@@ -116,10 +116,11 @@ def eval_interviewer(
 
 def _use_temporary_home(svc: Any, home: Path) -> None:
     """Sessions of the eval go to a throwaway database, never the user's history."""
+    from coach.grading.models import Grade
     from coach.storage.db import Database
     from coach.storage.repo import Repository
 
-    svc.set("repo", Repository(Database(home / "coach.db")))
+    svc.set("repo", Repository(Database(home / "coach.db"), grade=Grade))
 
 
 @eval_app.command("all")

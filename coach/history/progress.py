@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from coach.grading.models import level_for
+from coach.interview.records import InterviewRepository, Session, Turn
 from coach.knowledge.loader import KnowledgeBase
-from coach.storage.repo import Repository, SessionRecord, TurnRecord
 
 HALF_LIFE_DAYS = 30.0
 TREND_WINDOW = 6
@@ -90,7 +90,7 @@ def role_topics(kb: KnowledgeBase, role: str) -> dict[str, list[str]]:
     return dict(out)
 
 
-def compute_progress(turns: list[TurnRecord], sessions: list[SessionRecord],
+def compute_progress(turns: list[Turn], sessions: list[Session],
                      kb: KnowledgeBase | None = None, role: str | None = None,
                      at: datetime | None = None) -> Progress:
     at = at or datetime.now(UTC)
@@ -111,6 +111,6 @@ def compute_progress(turns: list[TurnRecord], sessions: list[SessionRecord],
                     unpractised=unpractised)
 
 
-def load_progress(repo: Repository, kb: KnowledgeBase | None = None, role: str | None = None,
-                  at: datetime | None = None) -> Progress:
+def load_progress(repo: InterviewRepository, kb: KnowledgeBase | None = None,
+                  role: str | None = None, at: datetime | None = None) -> Progress:
     return compute_progress(repo.graded_turns(), repo.sessions(limit=10_000), kb, role, at)

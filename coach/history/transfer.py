@@ -17,21 +17,19 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from coach.errors import CoachError
-from coach.grading.models import Grade
+from coach.interview.records import InterviewRepository, Turn
 from coach.reports.safe_text import first_surrogate
 from coach.storage.db import dumps, now
 from coach.storage.migrations import LATEST
-from coach.storage.repo import Repository
+from coach.storage.records import TURN_COLUMNS
 
 EXPORT_SCHEMA = "coach.export/1"
 SESSION_COLUMNS = ("id", "created_at", "updated_at", "status", "role", "mode", "config", "plan",
                    "summary", "finished_at")
-TURN_COLUMNS = ("session_id", "position", "question_id", "state", "answer", "followups", "grade",
-                "hints_used", "skipped", "started_at", "updated_at", "track", "topics", "score",
-                "asked")
 REVIEW_COLUMNS = ("question_id", "card", "due", "last_score", "reviews", "updated_at")
 DRAFT_COLUMNS = ("session_id", "position", "text", "updated_at")
-JSON_COLUMNS = {"config", "plan", "summary", "followups", "grade", "topics", "card"}
+JSON_COLUMNS = {"config", "plan", "summary", "card"}
+__all__ = ["TURN_COLUMNS", "export_history", "import_history", "read_export", "write_export"]
 
 
 def _stamp(value: str) -> str:
@@ -43,37 +41,31 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class FollowupIn(_Strict):
-    kind: str
-    target: str
-    text: str
-    answer: str | None
+# An export's turn gives every field of the record but these (its session is the one holding
+# it; `asked` is absent from exports made before database schema 4; `score` may be left out).
+_OPTIONAL_IN_EXPORT = {"session_id", "asked", "score"}
 
 
-class TurnIn(_Strict):
-    position: int = Field(ge=0)
-    question_id: str = Field(min_length=1)
-    state: Literal["asking", "answered", "following_up", "graded", "finished"]
-    answer: str
-    followups: list[FollowupIn]
-    grade: dict[str, Any] | None
-    hints_used: int = Field(ge=0)
-    skipped: bool
-    started_at: str
-    updated_at: str
-    track: str
-    topics: list[str]
-    score: float | None = Field(default=None, ge=0, le=5)
-    asked: str = ""  # absent from exports made before database schema 4
+class TurnIn(Turn):
+    """A turn as an export file holds it: the turn record without its session id, with every
+    other field given and its times as ISO stamps."""
+
+    session_id: str = ""
+    """Not in the file: set from the session that holds the turn."""
 
     _stamps = field_validator("started_at", "updated_at")(_stamp)
 
-    @field_validator("grade")
+    @model_validator(mode="before")
     @classmethod
-    def _grade(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value is not None:
-            Grade.model_validate(value)
-        return value
+    def _as_exported(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            if "session_id" in data:
+                raise ValueError("session_id: not part of an exported turn (its session gives "
+                                 "it)")
+            for name in cls.model_fields:
+                if name not in data and name not in _OPTIONAL_IN_EXPORT:
+                    raise ValueError(f"{name}: Field required")
+        return data
 
 
 class SessionIn(_Strict):
@@ -96,6 +88,8 @@ class SessionIn(_Strict):
         positions = [t.position for t in self.turns]
         if len(set(positions)) != len(positions):
             raise ValueError(f"session {self.id} has two turns at the same position")
+        for turn in self.turns:
+            turn.session_id = self.id
         return self
 
 
@@ -161,16 +155,13 @@ def _row(row: Any, columns: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
-def export_history(repo: Repository) -> dict[str, Any]:
+def export_history(repo: InterviewRepository) -> dict[str, Any]:
     db = repo.db
     sessions = []
     for s in db.query("SELECT * FROM sessions ORDER BY created_at, rowid"):
         item = _row(s, SESSION_COLUMNS)
-        item["turns"] = [{k: v for k, v in _row(t, TURN_COLUMNS).items() if k != "session_id"}
-                         for t in db.query("SELECT * FROM turns WHERE session_id = ? "
-                                           "ORDER BY position", (s["id"],))]
-        for t in item["turns"]:
-            t["skipped"] = bool(t["skipped"])
+        item["turns"] = [t.model_dump(mode="json", exclude={"session_id"})
+                         for t in repo.turns(s["id"])]
         sessions.append(item)
     return {
         "schema": EXPORT_SCHEMA, "exported_at": now(), "db_schema": db.schema_version(),
@@ -182,7 +173,7 @@ def export_history(repo: Repository) -> dict[str, Any]:
     }
 
 
-def write_export(repo: Repository, path: Path, *, force: bool = False) -> dict[str, int]:
+def write_export(repo: InterviewRepository, path: Path, *, force: bool = False) -> dict[str, int]:
     """Write the export to path (atomically); refuses to replace a file unless force."""
     if path.exists() and not force:
         raise CoachError(f"{path}: already exists — choose another file or pass --force")
@@ -255,7 +246,7 @@ def _surrogate_at(value: Any, where: str = "") -> tuple[str, str] | None:
     return None
 
 
-def import_history(repo: Repository, export: ExportFile) -> ImportResult:
+def import_history(repo: InterviewRepository, export: ExportFile) -> ImportResult:
     result = ImportResult()
     with repo.db.transaction() as c:
         for s in export.sessions:
@@ -275,13 +266,10 @@ def import_history(repo: Repository, export: ExportFile) -> ImportResult:
                        dumps(s.config), dumps(s.plan),
                        dumps(s.summary) if s.summary is not None else None, s.finished_at))
             for t in s.turns:
+                row = t.row()
                 c.execute(f"INSERT INTO turns ({', '.join(TURN_COLUMNS)}) VALUES "
                           f"({', '.join('?' * len(TURN_COLUMNS))})",
-                          (s.id, t.position, t.question_id, t.state, t.answer,
-                           dumps([f.model_dump() for f in t.followups]),
-                           dumps(t.grade) if t.grade is not None else None, t.hints_used,
-                           int(t.skipped), t.started_at, t.updated_at, t.track,
-                           dumps(t.topics), t.score, t.asked))
+                          tuple(row[column] for column in TURN_COLUMNS))
         for r in export.review_state:
             row = c.execute("SELECT updated_at FROM review_state WHERE question_id = ?",
                             (r.question_id,)).fetchone()

@@ -20,11 +20,11 @@ if TYPE_CHECKING:
     from coach.grading.models import Grade
     from coach.grading.rubric import Rubric
     from coach.interview.followups import FollowUp
+    from coach.interview.records import InterviewRepository
     from coach.knowledge.loader import KnowledgeBase
     from coach.knowledge.models import BankQuestion
     from coach.providers.interviewer import Spoken
     from coach.storage.drafts import Drafts
-    from coach.storage.repo import Repository
 
 OnToken = Callable[[str], None]
 
@@ -59,7 +59,7 @@ def _now() -> str:
 @dataclass(frozen=True)
 class Collaborators:
     kb: KnowledgeBase
-    repo: Repository
+    repo: InterviewRepository
     drafts: Drafts
     """Unsent answers (database and draft files); the engine forgets them once answered."""
     grader: Callable[[], Grader]
@@ -79,6 +79,6 @@ class Wires(Protocol):
     where a resumed session is found before anything else loads."""
 
     @property
-    def repo(self) -> Repository: ...
+    def repo(self) -> InterviewRepository: ...
 
     def interview_parts(self) -> Collaborators: ...

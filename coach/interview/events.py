@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from coach.grading.models import Grade
 from coach.interview.followups import FollowUp
+from coach.interview.records import Turn
 from coach.knowledge.models import BankQuestion
-from coach.storage.repo import TurnRecord
 
 # -- actions ----------------------------------------------------------------------------------
 
@@ -101,7 +101,7 @@ class AnswerGraded:
 
     question: BankQuestion
     grade: Grade
-    turn: TurnRecord
+    turn: Turn
     show_feedback: bool
     """Show the grade now (practice mode); a mock interview keeps it for the end."""
 
@@ -111,7 +111,7 @@ class Skipped:
     """The question was skipped (with nothing submitted)."""
 
     question: BankQuestion
-    turn: TurnRecord
+    turn: Turn
 
 
 @dataclass(frozen=True)

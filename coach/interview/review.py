@@ -28,7 +28,7 @@ def _scheduler() -> Any:
     return Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
 
 
-def record_review(repo: Repository, question_id: str, score: float,
+def record_review(repo: Repository[Any], question_id: str, score: float,
                   when: datetime | None = None) -> datetime:
     """Update the question's card; returns when it is next due."""
     from fsrs import Card, Rating
@@ -44,18 +44,18 @@ def record_review(repo: Repository, question_id: str, score: float,
     return due
 
 
-def due_questions(repo: Repository, at: datetime | None = None) -> list[str]:
+def due_questions(repo: Repository[Any], at: datetime | None = None) -> list[str]:
     return repo.due_reviews((at or datetime.now(UTC)).isoformat(timespec="seconds"))
 
 
-def due_count(repo: Repository, at: datetime | None = None) -> int:
+def due_count(repo: Repository[Any], at: datetime | None = None) -> int:
     """How many questions are due for review now (the TUI home screen shows this)."""
     stamp = (at or datetime.now(UTC)).isoformat(timespec="seconds")
     rows = repo.db.query("SELECT COUNT(*) AS n FROM review_state WHERE due <= ?", (stamp,))
     return int(rows[0]["n"])
 
 
-def next_due(repo: Repository) -> str | None:
+def next_due(repo: Repository[Any]) -> str | None:
     """When the earliest review comes due (ISO time), or None with nothing scheduled."""
     rows = repo.db.query("SELECT MIN(due) AS due FROM review_state")
     return str(rows[0]["due"]) if rows and rows[0]["due"] else None

@@ -11,7 +11,6 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from typing import Any, Literal, cast
 
 from coach.errors import CoachError
@@ -45,20 +44,22 @@ from coach.interview.planner import (
     make_plan,
     next_question,
 )
+from coach.interview.records import (
+    FollowUpRecord,
+    InterviewRepository,
+    Session,
+    Turn,
+    TurnState,
+)
 from coach.knowledge.models import DIFFICULTIES, ROLES, TRACKS, BankQuestion, Role
 from coach.prompts import render, template
-from coach.storage.repo import Repository, SessionRecord, TurnRecord
 
 log = logging.getLogger(__name__)
 MAX_ANSWER_CHARS = 100_000
 
 
-class State(StrEnum):
-    ASKING = "asking"
-    ANSWERED = "answered"
-    FOLLOWING_UP = "following_up"
-    GRADED = "graded"
-    FINISHED = "finished"
+State = TurnState
+"""Where the open turn is (the saved record's state); FINISHED is the session's end."""
 
 
 Mode = Literal["practice", "mock"]
@@ -115,7 +116,7 @@ class Step:
     question: BankQuestion | None = None
     followup: FollowUp | None = None
     finished: bool = False
-    graded_turn: TurnRecord | None = None
+    graded_turn: Turn | None = None
     streamed: bool = False
     """`say` already reached `Interview.on_token` in full; do not show it again."""
     fallback: str = ""
@@ -139,7 +140,7 @@ class Interview:
     `skip`, `finish` and `hint` are the single steps it is made of.
     """
 
-    def __init__(self, parts: Wiring, record: SessionRecord) -> None:
+    def __init__(self, parts: Wiring, record: Session) -> None:
         self.parts = parts = _wired(parts)
         self.kb = parts.kb
         self.repo = parts.repo
@@ -147,7 +148,7 @@ class Interview:
         self.record = record
         self.config = SessionConfig(**record.config)
         self.plan = Plan.from_dict(record.plan)
-        self.turn: TurnRecord | None = record.turns[-1] if record.turns else None
+        self.turn: Turn | None = record.turns[-1] if record.turns else None
         self.target = self.config.difficulty or "medium"
         # With an LLM provider, interviewer lines stream through on_token; set cancel to stop.
         self.on_token: Callable[[str], None] | None = None
@@ -210,7 +211,7 @@ class Interview:
             return State.FINISHED
         if self.turn is None:
             return State.GRADED  # nothing asked yet: the next action asks
-        return State(self.turn.state)
+        return self.turn.state
 
     @property
     def question(self) -> BankQuestion | None:
@@ -233,7 +234,7 @@ class Interview:
         if self.turn is None or self.question is None:
             return ""
         if self.turn.state == State.FOLLOWING_UP and self.turn.followups:
-            return str(self.turn.followups[-1]["text"])
+            return self.turn.followups[-1].text
         return self.ask_text(self.question, len(self.record.turns) - 1)
 
     def ask_text(self, q: BankQuestion, position: int) -> str:
@@ -315,8 +316,8 @@ class Interview:
             summary = self.record.summary or {}
             withheld: tuple[tuple[str, Grade], ...] = ()
             if not self.config.coaching:
-                withheld = tuple((t.question_id, Grade.model_validate(t.grade))
-                                 for t in self.record.turns if t.grade)
+                withheld = tuple((t.question_id, t.grade)
+                                 for t in self.record.turns if t.grade is not None)
             out.append(Finished(session_id=self.id, summary=summary, withheld=withheld))
         elif step.followup is not None and step.grade is not None and q is not None:
             out.append(FollowUpAsked(question=q, followup=step.followup, text=step.say,
@@ -347,13 +348,13 @@ class Interview:
             for i, f in enumerate(turn.followups):
                 if is_open and turn.state == State.FOLLOWING_UP and i == len(turn.followups) - 1:
                     break
-                out.append(Said("interviewer", str(f["text"])))
-                if f.get("answer"):
-                    out.append(Said("you", str(f["answer"])))
+                out.append(Said("interviewer", f.text))
+                if f.answer:
+                    out.append(Said("you", f.answer))
             if turn.skipped:
                 out.append(Said("coach", "Skipped."))
-            elif turn.grade and not is_open:
-                out.append(AnswerGraded(question=q, grade=Grade.model_validate(turn.grade),
+            elif turn.grade is not None and not is_open:
+                out.append(AnswerGraded(question=q, grade=turn.grade,
                                         turn=turn, show_feedback=self.config.coaching))
         return out
 
@@ -377,9 +378,9 @@ class Interview:
         q = self.kb.questions[qid]
         position = len(self.record.turns)
         say = self.template_text(q, position)
-        self.turn = TurnRecord(session_id=self.id, position=position, question_id=qid,
-                               state=State.ASKING, track=q.track, topics=list(q.topics),
-                               started_at=self.parts.clock(), asked=say)
+        self.turn = Turn(session_id=self.id, position=position, question_id=qid,
+                         state=State.ASKING, track=q.track, topics=list(q.topics),
+                         started_at=self.parts.clock(), asked=say)
         self.record.turns.append(self.turn)
         self.repo.save_turn(self.turn)
         self._prewarm(q)
@@ -441,25 +442,25 @@ class Interview:
         if turn.state == State.ASKING:
             turn.answer = answer
         else:
-            turn.followups[-1]["answer"] = answer
+            turn.followups[-1].answer = answer
         turn.state = State.ANSWERED
         self.repo.save_turn(turn)  # the answer is safe before grading starts
         self.drafts.clear(self.id, turn.position)  # so its draft is no longer needed
         return self._after_answer(turn, q, followups=not final)
 
-    def _after_answer(self, turn: TurnRecord, q: BankQuestion, *,
+    def _after_answer(self, turn: Turn, q: BankQuestion, *,
                       followups: bool = True) -> Step:
         grade = self._grade(turn, q)
-        turn.grade = grade.model_dump(mode="json")
+        turn.grade = grade
         turn.score = grade.score
-        asked = {f["target"] for f in turn.followups}
+        asked = {f.target for f in turn.followups}
         followup = None
         if followups and len(turn.followups) < self.config.followups:
             followup = choose_followup(q.question, grade, asked)
         streamed, fallback = False, ""
         voice = self.parts.voice() if followup is not None else None
         if followup is not None and voice is not None:
-            last = turn.followups[-1]["answer"] if turn.followups else turn.answer
+            last = turn.followups[-1].answer if turn.followups else turn.answer
             with self._phrasing():
                 spoken = voice.follow_up(
                     q, followup, [k.text for k in grade.key_points if k.status != "covered"],
@@ -468,8 +469,8 @@ class Interview:
             streamed = spoken.streamed
             fallback = spoken.reason if spoken.source == "template" else ""
         if followup is not None:
-            turn.followups.append({"kind": followup.kind, "target": followup.target,
-                                   "text": followup.text, "answer": None})
+            turn.followups.append(FollowUpRecord(kind=followup.kind, target=followup.target,
+                                                 text=followup.text, answer=None))
             turn.state = State.FOLLOWING_UP
             self.repo.save_turn(turn)
             return Step(say=followup.text, grade=grade, question=q, followup=followup,
@@ -480,8 +481,8 @@ class Interview:
         turn, q = self._require_turn()
         if turn.state == State.FOLLOWING_UP:
             # Skipping a follow-up keeps the grade so far.
-            turn.followups[-1]["answer"] = None
-            grade = Grade.model_validate(turn.grade) if turn.grade else self._grade(turn, q)
+            turn.followups[-1].answer = None
+            grade = turn.grade if turn.grade is not None else self._grade(turn, q)
             return self._close_turn(turn, q, grade)
         turn.skipped = True
         turn.state = State.GRADED
@@ -519,19 +520,19 @@ class Interview:
 
     # -- internals --------------------------------------------------------------------------
 
-    def _require_turn(self) -> tuple[TurnRecord, BankQuestion]:
+    def _require_turn(self) -> tuple[Turn, BankQuestion]:
         if self.turn is None or self.question is None or self.state == State.FINISHED:
             raise CoachError("no question is open — start or resume a session")
         return self.turn, self.question
 
-    def _grade(self, turn: TurnRecord, q: BankQuestion) -> Grade:
-        followup_answers = [f.get("answer") or "" for f in turn.followups]
+    def _grade(self, turn: Turn, q: BankQuestion) -> Grade:
+        followup_answers = [f.answer or "" for f in turn.followups]
         self._code_run_once(turn, q)
         return self.parts.judge().grade(rubric_for(q.question), turn.answer,
                                         followups=followup_answers,
                                         hints_used=turn.hints_used)
 
-    def _code_run_once(self, turn: TurnRecord, q: BankQuestion) -> None:
+    def _code_run_once(self, turn: Turn, q: BankQuestion) -> None:
         """A coding answer's code runs once: a grade saved for the turn carries its result,
         which every later grade of the turn reuses. Before the first run, a grade recording
         a failed run is saved; if the run takes the coach down with it, that failure is
@@ -540,25 +541,25 @@ class Interview:
         if (getattr(q.question, "kind", "") != "coding" or not grader.run_code
                 or not turn.answer.strip()):
             return
-        saved = Grade.model_validate(turn.grade) if turn.grade else None
+        saved = turn.grade
         if saved is not None and saved.code is not None:
             grader.reuse_code(q.id, turn.answer, saved.code)
             return
-        from coach.grading.models import CodeResult
+        from coach.grading.models import CodeResult, Flag
 
         total = len(getattr(q.question, "tests", []))
         stopped = CodeResult(parsed=True, total=total, error=(
             "the code run never finished: the coach stopped while it ran (it crashed or was "
             "killed); it is not run again"))
         turn.grade = Grade(question_id=q.id, kind="coding", score=0.0, level="no credit",
-                           code=stopped, flags=["code-failed-to-run"]).model_dump(mode="json")
+                           code=stopped, flags=[Flag.CODE_FAILED_TO_RUN])
         self.repo.save_turn(turn)
 
-    def _close_turn(self, turn: TurnRecord, q: BankQuestion, grade: Grade) -> Step:
+    def _close_turn(self, turn: Turn, q: BankQuestion, grade: Grade) -> Step:
         from coach.interview.review import record_review
 
         turn.state = State.GRADED
-        turn.grade = grade.model_dump(mode="json")
+        turn.grade = grade
         turn.score = grade.score
         self.repo.save_turn(turn)
         self._forget_draft(turn.position)
@@ -574,7 +575,7 @@ class Interview:
         self.drafts.clear(self.id, position)
 
 
-def load_history(repo: Repository) -> History:
+def load_history(repo: InterviewRepository) -> History:
     from coach.interview.review import due_questions
 
     history = History()

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from coach.errors import CoachError
+from coach.grading.models import Grade
 from coach.prompts import render
 from coach.providers.base import ChatProvider, Message
 from coach.providers.errors import reason_of
-from coach.storage.repo import SessionRecord
+from coach.storage.records import SessionRecord
 
 MAX_CHARS = 1500
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -28,18 +29,16 @@ class Written:
     reason: str = ""
 
 
-def session_facts(record: SessionRecord) -> dict[str, Any]:
+def session_facts(record: SessionRecord[Grade]) -> dict[str, Any]:
     """What the graders concluded, and nothing else."""
     turns = []
     for t in record.turns:
-        grade = t.grade or {}
+        points = t.grade.key_points if t.grade is not None else []
         turns.append({
             "question": t.question_id, "skipped": t.skipped, "score": t.score,
-            "grader": grade.get("grader", ""),
-            "covered": [k["text"] for k in grade.get("key_points", [])
-                        if k["status"] == "covered"],
-            "missed": [k["text"] for k in grade.get("key_points", [])
-                       if k["status"] != "covered"],
+            "grader": t.grade.grader if t.grade is not None else "",
+            "covered": [k.text for k in points if k.status == "covered"],
+            "missed": [k.text for k in points if k.status != "covered"],
         })
     summary = record.summary or {}
     return {"overall": summary.get("score"), "level": summary.get("level"),
@@ -66,7 +65,7 @@ def facts_text(facts: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-def write_summary(chat: ChatProvider | None, record: SessionRecord) -> Written:
+def write_summary(chat: ChatProvider | None, record: SessionRecord[Grade]) -> Written:
     facts = session_facts(record)
     if chat is None:
         return Written(facts_text(facts), "facts", "offline")

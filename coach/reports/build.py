@@ -30,14 +30,14 @@ from coach.reports.model import (
     VerifierReport,
 )
 from coach.storage.db import now
-from coach.storage.repo import SessionRecord, TurnRecord
+from coach.storage.records import SessionRecord, TurnRecord
 
 STRONG = 3.5
 WEAK = 3.0
 MISSING_PROMPT = "(this question is no longer in the knowledge base)"
 
 
-def build_report(record: SessionRecord, kb: KnowledgeBase, *,
+def build_report(record: SessionRecord[Grade], kb: KnowledgeBase, *,
                  review_due: dict[str, str] | None = None,
                  link_base: Path | None = None) -> Report:
     """The report for one session.
@@ -70,7 +70,7 @@ def build_report(record: SessionRecord, kb: KnowledgeBase, *,
     )
 
 
-def _status(turn: TurnRecord) -> TurnStatus:
+def _status(turn: TurnRecord[Grade]) -> TurnStatus:
     if turn.skipped:
         return "skipped"
     if turn.grade is None or turn.score is None:
@@ -105,15 +105,12 @@ def study_links(note_id: str, kb: KnowledgeBase, link_base: Path | None,
     return links
 
 
-def _question(turn: TurnRecord, kb: KnowledgeBase, review_due: dict[str, str],
+def _question(turn: TurnRecord[Grade], kb: KnowledgeBase, review_due: dict[str, str],
               link_base: Path | None) -> QuestionReport:
     bank = kb.questions.get(turn.question_id)
-    grade = Grade.model_validate(turn.grade) if turn.grade is not None else None
     status = _status(turn)
-    if status != "graded":
-        grade = None
-    followups = [FollowupReport(kind=str(f.get("kind", "")), target=str(f.get("target", "")),
-                                text=str(f.get("text", "")), answer=f.get("answer"))
+    grade = turn.grade if status == "graded" else None
+    followups = [FollowupReport(kind=f.kind, target=f.target, text=f.text, answer=f.answer)
                  for f in turn.followups]
     report = QuestionReport(
         position=turn.position + 1, question_id=turn.question_id,

@@ -15,6 +15,7 @@ import re
 import tempfile
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from coach.errors import StorageError
 from coach.storage.repo import Repository
@@ -35,7 +36,7 @@ def _stem(session_id: str, position: int) -> str:
 class Drafts:
     """Drafts by (session, position): in draft files and, when it takes them, the database."""
 
-    def __init__(self, repo: Repository, folder: Path) -> None:
+    def __init__(self, repo: Repository[Any], folder: Path) -> None:
         self.repo = repo
         self.folders = [folder, _fallback_dir()]
 

@@ -3,62 +3,30 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic
 
-from coach.errors import NotFoundError
+from pydantic import ValidationError
+
+from coach.errors import NotFoundError, StorageError
 from coach.storage.db import Database, dumps, now
+from coach.storage.records import (
+    TURN_COLUMNS,
+    FollowUpRecord,
+    GradeT,
+    SessionRecord,
+    TurnRecord,
+    TurnState,
+)
+
+__all__ = ["FollowUpRecord", "Repository", "SessionRecord", "TurnRecord", "TurnState"]
 
 
-@dataclass
-class TurnRecord:
-    session_id: str
-    position: int
-    question_id: str
-    state: str
-    answer: str = ""
-    followups: list[dict[str, Any]] = field(default_factory=list)
-    grade: dict[str, Any] | None = None
-    hints_used: int = 0
-    skipped: bool = False
-    track: str = ""
-    topics: list[str] = field(default_factory=list)
-    score: float | None = None
-    started_at: str = ""
-    updated_at: str = ""
-    asked: str = ""
-    """The question as the candidate saw it (empty in turns saved before schema 4)."""
-
-
-@dataclass
-class SessionRecord:
-    id: str
-    created_at: str
-    updated_at: str
-    status: str
-    role: str
-    mode: str
-    config: dict[str, Any]
-    plan: dict[str, Any]
-    summary: dict[str, Any] | None = None
-    finished_at: str | None = None
-    turns: list[TurnRecord] = field(default_factory=list)
-
-    @property
-    def score(self) -> float | None:
-        scores = [t.score for t in self.turns if t.score is not None and not t.skipped]
-        return round(sum(scores) / len(scores), 2) if scores else None
-
-
-def _turn(row: Any) -> TurnRecord:
-    return TurnRecord(
-        session_id=row["session_id"], position=row["position"], question_id=row["question_id"],
-        state=row["state"], answer=row["answer"], followups=json.loads(row["followups"]),
-        grade=json.loads(row["grade"]) if row["grade"] else None, hints_used=row["hints_used"],
-        skipped=bool(row["skipped"]), track=row["track"], topics=json.loads(row["topics"]),
-        score=row["score"], started_at=row["started_at"], updated_at=row["updated_at"],
-        asked=row["asked"],
-    )
+# A turn saved again keeps its place and when it started; everything else is replaced.
+_SAVE_TURN = (
+    f"INSERT INTO turns ({', '.join(TURN_COLUMNS)}) VALUES ({', '.join('?' * len(TURN_COLUMNS))})"
+    " ON CONFLICT(session_id, position) DO UPDATE SET "
+    + ", ".join(f"{c}=excluded.{c}" for c in TURN_COLUMNS
+                if c not in ("session_id", "position", "started_at")))
 
 
 def _review(row: Any) -> dict[str, Any]:
@@ -66,9 +34,33 @@ def _review(row: Any) -> dict[str, Any]:
             "reviews": row["reviews"]}
 
 
-class Repository:
-    def __init__(self, db: Database) -> None:
+class Repository(Generic[GradeT]):
+    """The coach's data; turns come back as `TurnRecord[grade]` (the interview: `Grade`)."""
+
+    def __init__(self, db: Database, *, grade: type[GradeT]) -> None:
         self.db = db
+        self.grade_model = grade
+        # The record type with its grade model, so a turn's saved grade loads as that model
+        # (mypy does not take a class held in a variable as a type argument; pydantic does).
+        self._turn_type: type[TurnRecord[GradeT]] = TurnRecord[grade]  # type: ignore[valid-type]
+
+    def _turn(self, row: Any) -> TurnRecord[GradeT]:
+        data = {c: row[c] for c in TURN_COLUMNS}
+        try:
+            data["followups"] = json.loads(data["followups"])
+            data["topics"] = json.loads(data["topics"])
+            data["grade"] = json.loads(data["grade"]) if data["grade"] else None
+            data["skipped"] = bool(data["skipped"])
+            return self._turn_type.model_validate(data)
+        except ValueError as exc:  # bad JSON, or a ValidationError
+            what = str(exc)
+            if isinstance(exc, ValidationError):
+                err = exc.errors()[0]
+                what = f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+            raise StorageError(
+                f"{self.db.path}: session {row['session_id']}, question {row['position'] + 1} "
+                f"does not load ({what}) — it was written by a newer coach or edited by hand: "
+                "upgrade coach, or restore a backup") from None
 
     # sessions ------------------------------------------------------------------------------
     def create_session(self, session_id: str, role: str, mode: str, config: dict[str, Any],
@@ -93,7 +85,7 @@ class Repository:
         with self.db.transaction() as c:
             c.execute(f"UPDATE sessions SET {', '.join(sets)} WHERE id = ?", values)
 
-    def session(self, session_id: str) -> SessionRecord:
+    def session(self, session_id: str) -> SessionRecord[GradeT]:
         if session_id == "latest":
             rows = self.db.query("SELECT * FROM sessions ORDER BY created_at DESC, rowid DESC "
                                  "LIMIT 1")
@@ -108,50 +100,43 @@ class Repository:
         if not rows:
             raise NotFoundError(f"no session '{session_id}' — list them with 'coach history'")
         row = rows[0]
-        record = SessionRecord(
+        record: SessionRecord[GradeT] = SessionRecord(
             id=row["id"], created_at=row["created_at"], updated_at=row["updated_at"],
             status=row["status"], role=row["role"], mode=row["mode"],
             config=json.loads(row["config"]), plan=json.loads(row["plan"]),
             summary=json.loads(row["summary"]) if row["summary"] else None,
             finished_at=row["finished_at"],
         )
-        record.turns = [_turn(r) for r in self.db.query(
-            "SELECT * FROM turns WHERE session_id = ? ORDER BY position", (record.id,))]
+        record.turns = self.turns(record.id)
         return record
 
-    def sessions(self, limit: int = 50) -> list[SessionRecord]:
+    def sessions(self, limit: int = 50) -> list[SessionRecord[GradeT]]:
         rows = self.db.query("SELECT id FROM sessions ORDER BY created_at DESC, rowid DESC "
                              "LIMIT ?", (limit,))
         return [self.session(r["id"]) for r in rows]
 
-    def unfinished(self) -> list[SessionRecord]:
+    def unfinished(self) -> list[SessionRecord[GradeT]]:
         rows = self.db.query("SELECT id FROM sessions WHERE status = 'active' ORDER BY "
                              "updated_at DESC")
         return [self.session(r["id"]) for r in rows]
 
     # turns ---------------------------------------------------------------------------------
-    def save_turn(self, turn: TurnRecord) -> None:
+    def turns(self, session_id: str) -> list[TurnRecord[GradeT]]:
+        """The session's turns in the order they were asked."""
+        return [self._turn(r) for r in self.db.query(
+            "SELECT * FROM turns WHERE session_id = ? ORDER BY position", (session_id,))]
+
+    def save_turn(self, turn: TurnRecord[GradeT]) -> None:
         stamp = now()
+        row = turn.row()
+        row["started_at"] = turn.started_at or stamp
+        row["updated_at"] = stamp
         with self.db.transaction() as c:
-            c.execute(
-                "INSERT INTO turns (session_id, position, question_id, state, answer, followups,"
-                " grade, hints_used, skipped, started_at, updated_at, track, topics, score, "
-                "asked) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT(session_id, position) DO UPDATE SET question_id=excluded.question_id,"
-                " state=excluded.state, answer=excluded.answer, followups=excluded.followups, "
-                "grade=excluded.grade, hints_used=excluded.hints_used, skipped=excluded.skipped,"
-                " updated_at=excluded.updated_at, track=excluded.track, topics=excluded.topics, "
-                "score=excluded.score, asked=excluded.asked",
-                (turn.session_id, turn.position, turn.question_id, turn.state, turn.answer,
-                 dumps(turn.followups), dumps(turn.grade) if turn.grade is not None else None,
-                 turn.hints_used, int(turn.skipped), turn.started_at or stamp, stamp,
-                 turn.track, dumps(turn.topics), turn.score, turn.asked),
-            )
+            c.execute(_SAVE_TURN, tuple(row[c] for c in TURN_COLUMNS))
             c.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (stamp, turn.session_id))
 
-    def graded_turns(self) -> list[TurnRecord]:
-        return [_turn(r) for r in self.db.query(
+    def graded_turns(self) -> list[TurnRecord[GradeT]]:
+        return [self._turn(r) for r in self.db.query(
             "SELECT * FROM turns WHERE score IS NOT NULL AND skipped = 0 ORDER BY updated_at")]
 
     # drafts --------------------------------------------------------------------------------

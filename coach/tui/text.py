@@ -7,10 +7,10 @@ from typing import Any
 
 from coach.grading.feedback import advice
 from coach.grading.models import Grade
+from coach.interview.records import Turn
 from coach.knowledge.models import BankQuestion
 from coach.reports.judge import point_judges, question_judge
 from coach.reports.text import judge_notes, judge_text, point_judge_text
-from coach.storage.repo import TurnRecord
 
 MARK = {"stated": "✓", "partial": "~", "unverified": "?", "contradicted": "✗", "absent": "·"}
 LABEL = {"stated": "covered", "partial": "partly covered",
@@ -77,7 +77,7 @@ def grade_markdown(grade: Grade) -> str:
     return "\n".join(lines)
 
 
-def turn_markdown(turn: TurnRecord, question: BankQuestion | None, index: int,
+def turn_markdown(turn: Turn, question: BankQuestion | None, index: int,
                   model_answer: bool) -> str:
     """One question of the report: the prompt, the answers, the feedback, the model answer."""
     title = question.question.prompt if question else turn.question_id
@@ -90,11 +90,10 @@ def turn_markdown(turn: TurnRecord, question: BankQuestion | None, index: int,
     else:
         lines.append(f"**Your answer:** {_quote(turn.answer, 600) or '*(empty)*'}")
         for n, f in enumerate(turn.followups, start=1):
-            answer = f.get("answer")
-            lines.append(f"\n**Follow-up {n}:** {f['text']}")
-            lines.append(f"**You:** {_quote(answer, 400) if answer else '*(not answered)*'}")
-        if turn.grade:
-            lines += ["", grade_markdown(Grade.model_validate(turn.grade))]
+            lines.append(f"\n**Follow-up {n}:** {f.text}")
+            lines.append(f"**You:** {_quote(f.answer, 400) if f.answer else '*(not answered)*'}")
+        if turn.grade is not None:
+            lines += ["", grade_markdown(turn.grade)]
     if model_answer and question is not None:
         lines += ["", "**Model answer**", "", question.question.model_answer.strip()]
     return "\n".join(lines)
@@ -126,7 +125,7 @@ def sparkline(values: list[float], top: float = 5.0) -> str:
     return "".join(out)
 
 
-def topic_mastery(turns: list[TurnRecord]) -> dict[str, list[float]]:
+def topic_mastery(turns: list[Turn]) -> dict[str, list[float]]:
     """Scores per topic in the order they were earned (turns come oldest first)."""
     by_topic: dict[str, list[float]] = defaultdict(list)
     for t in turns:

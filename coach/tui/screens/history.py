@@ -15,12 +15,12 @@ from coach.tui.screens.base import CoachScreen
 from coach.tui.text import sparkline, topic_mastery
 
 if TYPE_CHECKING:
-    from coach.storage.repo import SessionRecord
+    from coach.interview.records import Session
 
 
 @dataclass
 class HistoryData:
-    sessions: list[SessionRecord]
+    sessions: list[Session]
     mastery: dict[str, list[float]]
     due: list[tuple[str, str, str]]  # question id, track, prompt
 

@@ -18,8 +18,8 @@ from coach.tui.screens.base import CoachScreen
 from coach.tui.widgets.warmup import WarmupIndicator
 
 if TYPE_CHECKING:
+    from coach.interview.records import Session
     from coach.interview.session import SessionConfig
-    from coach.storage.repo import SessionRecord
 
 MODES = [("practice — feedback after each answer, hints", "practice"),
          ("mock — timed, feedback at the end", "mock")]
@@ -37,7 +37,7 @@ class HomeScreen(CoachScreen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.unfinished: SessionRecord | None = None
+        self.unfinished: Session | None = None
 
     def compose(self) -> ComposeResult:
         settings = self.coach.services.settings
@@ -112,7 +112,7 @@ class HomeScreen(CoachScreen[None]):
         self.app.call_from_thread(self._show_status, len(due),
                                   unfinished[0] if unfinished else None)
 
-    def _show_status(self, due: int, unfinished: SessionRecord | None) -> None:
+    def _show_status(self, due: int, unfinished: Session | None) -> None:
         self.query_one("#due", Static).update(
             f"Reviews due: {due} question(s)" + (" — they come first in a session" if due
                                                   else ""))

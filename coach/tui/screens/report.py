@@ -12,15 +12,14 @@ from textual.widgets import Footer, Header, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from coach.errors import CoachError
-from coach.grading.models import Grade
 from coach.reports.judge import overall_judge, question_judge
 from coach.reports.text import overall_judge_text, overall_kind
 from coach.tui.screens.base import CoachScreen
 from coach.tui.text import summary_markdown, turn_markdown
 
 if TYPE_CHECKING:
+    from coach.interview.records import Session
     from coach.knowledge.loader import KnowledgeBase
-    from coach.storage.repo import SessionRecord
 
 
 class ReportScreen(CoachScreen[None]):
@@ -36,7 +35,7 @@ class ReportScreen(CoachScreen[None]):
         super().__init__()
         self.session_id = session_id
         self.show_model = False
-        self.record: SessionRecord | None = None
+        self.record: Session | None = None
         self.kb: KnowledgeBase | None = None
 
     def compose(self) -> ComposeResult:
@@ -63,7 +62,7 @@ class ReportScreen(CoachScreen[None]):
             return
         self.app.call_from_thread(self.call_later, self._loaded, record, kb)
 
-    async def _loaded(self, record: SessionRecord, kb: KnowledgeBase) -> None:
+    async def _loaded(self, record: Session, kb: KnowledgeBase) -> None:
         self.record, self.kb = record, kb
         study = list((record.summary or {}).get("study_notes", []))
         for t in record.turns:  # weak answers first, then every other question's note
@@ -119,9 +118,9 @@ class ReportScreen(CoachScreen[None]):
             self.coach.action_notes(event.href.removeprefix("note:"))
 
 
-def _graders_line(record: SessionRecord) -> list[str]:
+def _graders_line(record: Session) -> list[str]:
     """Whether the session score combines the LLM judge; nothing for an offline session."""
-    pairs = [(float(t.score), question_judge(Grade.model_validate(t.grade)))
+    pairs = [(float(t.score), question_judge(t.grade))
              for t in record.turns if not t.skipped and t.grade is not None and t.score is not None]
     judge = overall_judge(pairs)
     if judge is None:
