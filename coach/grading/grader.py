@@ -441,16 +441,21 @@ class Grader:
                     if quote is not None and p_claim >= min_topic and \
                             p_claim > self._cover(ans, [m.correction], rubric)[0]:
                         windows.append((m, ans, p_claim, quote))
-                        pairs += [(m.claim, _window_text(quote)),
-                                  (m.correction, _window_text(quote))]
+                        pairs.append((m.claim, _window_text(quote)))
         probs = self._verify(pairs)
+        # The correction's part of the strength is at most 1: a window whose claim part
+        # leaves it short even then is not asked about the correction.
+        probs.update(self._verify([
+            (m.correction, _window_text(q)) for m, _a, _p, q in windows
+            if (v := probs[(m.claim, _window_text(q))]).entail - v.contradict + 1.0
+            >= min_verified]))
         done = {h.claim for h in hits}
         for m, _ans, _p, quote in windows:
             if m.claim in done or not probs:
                 continue
             claim = probs[(m.claim, _window_text(quote))]
-            corr = probs[(m.correction, _window_text(quote))]
-            if misconception_strength(claim, corr) < min_verified:
+            corr = probs.get((m.correction, _window_text(quote)))
+            if corr is None or misconception_strength(claim, corr) < min_verified:
                 continue
             # The sentence that reads most like the claim must make it by itself too.
             sentence = self._claim_sentence(quote, m.claim)
