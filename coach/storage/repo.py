@@ -39,7 +39,6 @@ class Repository(Generic[GradeT]):
 
     def __init__(self, db: Database, *, grade: type[GradeT]) -> None:
         self.db = db
-        self.grade_model = grade
         # The record type with its grade model, so a turn's saved grade loads as that model
         # (mypy does not take a class held in a variable as a type argument; pydantic does).
         self._turn_type: type[TurnRecord[GradeT]] = TurnRecord[grade]  # type: ignore[valid-type]
