@@ -64,7 +64,8 @@ def fit_curve() -> None:
     data = json.loads(CALIBRATION_FILE.read_text())
     data["score_curve"] = [[0.0, 0.0], [1.0, 1.0]]
     CALIBRATION_FILE.write_text(json.dumps(data, indent=1) + "\n")
-    grader = Grader(shared_embedder(), run_code=False)
+    # Technical answers only: no story is checked against the behavioral questions.
+    grader = Grader(shared_embedder(), run_code=False, behavioral_contrast=())
     rows = [r for r in read_dataset(OWN_TRAIN, load_knowledge(knowledge_dir()))
             if r.rubric.kind in ("technical", "system_design", "coding")]
     xs, ys = [], []
@@ -112,11 +113,12 @@ def fit_misconception_rule(rows: list[Any]) -> None:
     from coach.paths import knowledge_dir
 
     data = json.loads(CALIBRATION_FILE.read_text())
-    grader = Grader(shared_embedder(), Calibration(data), run_code=False)
+    grader = Grader(shared_embedder(), Calibration(data), run_code=False,
+                    behavioral_contrast=())  # technical answers only
 
     def claims(rubric: Rubric, text: str) -> list[tuple[float, float]]:
         """(claim coverage, correction coverage) of every misconception the answer may make."""
-        ans = grader._prepare(text, rubric, "answer", [])
+        ans = grader.read_answer(rubric, text)
         found = [grader.claim_and_correction(ans, m, rubric, min(MIN_CLAIM_GRID))
                  for m in rubric.misconceptions]
         return [(c, f) for c, f, _ in filter(None, found)]
@@ -176,19 +178,22 @@ def fit_behavioral_off_question() -> None:
     from coach.evals.grader_eval import read_dataset
     from coach.grading.features import CALIBRATION_FILE
     from coach.grading.grader import Grader
+    from coach.grading.relevance import behavioral_rubrics
     from coach.grading.rubric import rubric_for
     from coach.grading.text import split_units
     from coach.knowledge.loader import load_knowledge
     from coach.paths import knowledge_dir
 
     kb = load_knowledge(knowledge_dir())
-    grader = Grader(shared_embedder(), run_code=False)
+    grader = Grader(shared_embedder(), run_code=False,
+                    behavioral_contrast=behavioral_rubrics(kb))
     bank = sorted((bq for bq in kb.questions.values() if bq.kind == "behavioral"),
                   key=lambda bq: bq.id)
 
     def fit(rubric: Any, text: str) -> tuple[float, float]:
-        ans = grader._prepare(text, rubric, "answer", [])
-        got = grader.story_relevance.fit(rubric, ans.prepared.vectors, text)  # type: ignore[union-attr]
+        ans = grader.read_answer(rubric, text)
+        assert ans.prepared is not None
+        got = grader.story_relevance.fit(rubric, ans.prepared.vectors, text)
         assert got is not None
         return got.z, got.margin
 

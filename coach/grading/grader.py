@@ -41,7 +41,7 @@ from coach.grading.models import (
     VerifierProbs,
     level_for,
 )
-from coach.grading.relevance import StoryFit, StoryRelevance, bank_behavioral_rubrics
+from coach.grading.relevance import StoryFit, StoryRelevance
 from coach.grading.rubric import Rubric, RubricMisconception, RubricPoint
 from coach.grading.text import Unit, clean, content_stems, has_negation, split_units, words
 from coach.grading.verdicts import COVERAGE_STATED, PointReading, VerdictRule
@@ -133,15 +133,14 @@ class Grader:
 
     def __init__(self, embedder: Embedder, calibration: Calibration | None = None,
                  *, run_code: bool = True, code_timeout: float = 5.0,
-                 behavioral_contrast: Sequence[Rubric] | Callable[[], Sequence[Rubric]]
-                 | None = None, verifier: Verifier | bool | None = True) -> None:
+                 behavioral_contrast: Sequence[Rubric] | Callable[[], Sequence[Rubric]] = (),
+                 verifier: Verifier | bool | None = True) -> None:
         """behavioral_contrast: the behavioral questions a story's fit is compared with, or
-        a function giving them on the first behavioral grade (default: the bank's, loaded
-        from the knowledge folder)."""
+        a function giving them on the first behavioral grade; the services pass the bank's
+        (`relevance.behavioral_rubrics` of the loaded knowledge). Without them (the default)
+        a story is never flagged as answering another question."""
         self.embedder = embedder
-        self.story_relevance = StoryRelevance(
-            embedder, behavioral_contrast if behavioral_contrast is not None
-            else _bank_contrast)
+        self.story_relevance = StoryRelevance(embedder, behavioral_contrast)
         self.calibration = calibration or Calibration.load()
         self.fx = FeatureExtractor(embedder)
         # verifier=True: the shipped one (when its weights are present); None/False: coverage
@@ -354,6 +353,12 @@ class Grader:
             v = probs.get((point.text, _window_text(quote))) if quote is not None else None
             out.append((p, v, quote))
         return out
+
+    def read_answer(self, rubric: Rubric, answer: str) -> _Answer:
+        """An answer as a grade reads it (split, screened, embedded): what
+        `claim_and_correction` and the story check (`story_relevance.fit`) take; the rules
+        on them are fitted with it (evals/fit_curve.py)."""
+        return self._prepare(answer[:MAX_CHARS], rubric, "answer", [])
 
     def misconception_evidence(self, rubric: Rubric, answer: str
                                ) -> list[tuple[float, float, Verdict3 | None, Verdict3 | None]]:
@@ -747,13 +752,3 @@ class Grader:
         if fit is None or fit.z >= float(rule["max_z"]) or fit.margin >= float(rule["max_margin"]):
             return None
         return fit
-
-
-def _bank_contrast() -> list[Rubric]:
-    from coach.errors import KnowledgeError
-
-    try:
-        return bank_behavioral_rubrics()
-    except KnowledgeError:  # no bank to compare with (an ad-hoc setup): the check is skipped
-        return []
-

@@ -12,7 +12,6 @@ question no better than the typical other question is not an answer to it.
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -119,26 +118,6 @@ class StoryRelevance:
 def _standard(x: np.ndarray) -> np.ndarray:
     sd = float(x.std())
     return (x - x.mean()) / sd if sd > 1e-9 else np.zeros_like(x)
-
-
-_BANK_LOCK = threading.Lock()
-_BANK: dict[str, list[Rubric]] = {}
-
-
-def bank_behavioral_rubrics() -> list[Rubric]:
-    """The behavioral questions of the knowledge base (COACH_KNOWLEDGE_DIR), as rubrics.
-
-    Loaded once per folder under a lock: graders in parallel eval threads share it, and
-    loading the bank from two threads at once crashes the YAML/pydantic compile step.
-    """
-    from coach.knowledge.loader import load_knowledge
-    from coach.paths import knowledge_dir
-
-    root = knowledge_dir()
-    with _BANK_LOCK:
-        if str(root) not in _BANK:
-            _BANK[str(root)] = behavioral_rubrics(load_knowledge(root))
-        return list(_BANK[str(root)])
 
 
 def behavioral_rubrics(kb: KnowledgeBase) -> list[Rubric]:
