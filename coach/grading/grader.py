@@ -452,8 +452,8 @@ class Grader:
         # leaves it short even then is not asked about the correction.
         probs.update(self._verify([
             (m.correction, _window_text(q)) for m, _a, _p, q in windows
-            if (v := probs[(m.claim, _window_text(q))]).entail - v.contradict + 1.0
-            >= min_verified]))
+            if (v := probs.get((m.claim, _window_text(q)))) is not None  # None: no verifier
+            and v.entail - v.contradict + 1.0 >= min_verified]))
         done = {h.claim for h in hits}
         for m, _ans, _p, quote in windows:
             if m.claim in done or not probs:
