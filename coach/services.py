@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from coach.paths import Paths, knowledge_dir, resolve_paths
 from coach.settings import Settings, load_settings
@@ -17,8 +18,11 @@ if TYPE_CHECKING:
     from coach.interview.records import InterviewRepository
     from coach.knowledge.loader import KnowledgeBase
     from coach.knowledge.models import BankQuestion
+    from coach.providers.base import ChatProvider
     from coach.providers.interviewer import Spoken
     from coach.retrieval.index import NoteIndex
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -30,11 +34,12 @@ class Services:
     _cache: dict[str, Any] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
-    def _get(self, name: str, make: Any) -> Any:
+    def _get(self, name: str, make: Callable[[], _T]) -> _T:
         with self._lock:
             if name not in self._cache:
                 self._cache[name] = make()
-            return self._cache[name]
+            part: _T = self._cache[name]  # what `make` built, or a part `set` swapped in
+            return part
 
     def set(self, name: str, value: Any) -> None:
         """Swap in a collaborator (tests use this for fakes)."""
@@ -54,7 +59,7 @@ class Services:
                       "skipped", file=sys.stderr)
             return kb
 
-        return self._get("kb", make)  # type: ignore[no-any-return]
+        return self._get("kb", make)
 
     @property
     def embedder(self) -> Embedder:
@@ -69,7 +74,7 @@ class Services:
             embedder.attach_store(VectorStore(self.paths.data_dir / "vectors.sqlite3"))
             return embedder
 
-        return self._get("embedder", make)  # type: ignore[no-any-return]
+        return self._get("embedder", make)
 
     @property
     def grader(self) -> Grader:
@@ -85,15 +90,14 @@ class Services:
             grader.windows = ModelWindows(windows_path(knowledge_dir()))
             return grader
 
-        return self._get("grader", make)  # type: ignore[no-any-return]
+        return self._get("grader", make)
 
     @property
     def index(self) -> NoteIndex:
         from coach.retrieval.index import NoteIndex
 
-        return self._get(  # type: ignore[no-any-return]
-            "index", lambda: NoteIndex(self.paths.index_dir, self.embedder,
-                                       self.settings.chroma_url))
+        return self._get("index", lambda: NoteIndex(self.paths.index_dir, self.embedder,
+                                                    self.settings.chroma_url))
 
     def ready_index(self) -> NoteIndex:
         """The index, built or refreshed on first use in this process."""
@@ -109,13 +113,12 @@ class Services:
         from coach.storage.db import Database
         from coach.storage.repo import Repository
 
-        return self._get("repo", lambda: Repository(  # type: ignore[no-any-return]
-            Database(self.paths.database), grade=Grade))
+        return self._get("repo", lambda: Repository(Database(self.paths.database), grade=Grade))
 
     @property
-    def chat(self) -> Any:
+    def chat(self) -> ChatProvider | None:
         """The chat provider chosen by settings (None for the offline interviewer)."""
-        def make() -> Any:
+        def make() -> ChatProvider | None:
             if self.settings.provider in ("", "offline"):
                 return None
             from coach.providers.registry import provider_from_settings
