@@ -29,6 +29,8 @@ def _result(**over: Any) -> dict[str, Any]:
         "tui": {"status": "ok", "median": 0.8, "runs": [0.8], "screen": "HomeScreen"},
         "grade_latency": {"n": 5, "p50_ms": 120.0, "p95_ms": 300.0},
         "grade_latency_written": {"n": 4, "p50_ms": 100.0, "p95_ms": 140.0},
+        "tui_tmux": {"status": "ok", "median": 0.9, "bare_median": 0.4, "ratio": 2.25,
+                     "runs": [0.9], "bare_runs": [0.4]},
         "retrieval": {"ours": {"n": 5, "p50_ms": 9.0, "p95_ms": 12.0, "recall@5": 0.9},
                       "langchain": {"status": "ok", "p50_ms": 10.0, "p95_ms": 14.0,
                                     "recall@5": 0.9, "build_seconds": 20.0},
@@ -50,7 +52,8 @@ def test_targets_pass_fail_and_never_invent_a_missing_figure() -> None:
                         "batch grading >= 20 answers/s": "FAIL",
                         "one warm grade (written answer) p95 <= 150 ms": "PASS",
                         "retrieval no slower than plain LangChain (p50 ratio <= 1)": "PASS",
-                        "TUI first screen within 1 s": "PASS"}
+                        "TUI first screen within 1 s": "PASS",
+                        "TUI first paint in tmux within 1.5x a bare Textual app": "FAIL"}
     slow = _result(grade_latency_written={"n": 4, "p50_ms": 100.0, "p95_ms": 151.0})
     assert "FAIL  one warm grade (written answer) p95 <= 150 ms (measured 151)" in \
         format_report(slow)
@@ -103,3 +106,15 @@ def test_langchain_pipeline_retrieves_the_same_notes(tmp_path: Path, kb, embedde
     assert pipe.search("how many neighbours should k nearest neighbours use", 2)[0] == "knn"
     assert pipe.search("lasso and ridge penalties", 3)[0] == "regularization"
     assert sorted(pipe.search("anything", 5)) == ["decision-trees", "knn", "regularization"]
+
+
+def test_tmux_probe_times_coach_beside_a_bare_textual_app(tmp_path: Path) -> None:
+    import shutil
+
+    if shutil.which("tmux") is None:
+        assert probes.tmux_first_paint(1)["status"] == "unavailable"
+        return
+    got = probes.tmux_first_paint(1, probes.child_env(tmp_path))
+    assert got["status"] == "ok", got
+    assert 0 < got["bare_median"] < 60 and 0 < got["median"] < 60
+    assert got["ratio"] == round(got["median"] / got["bare_median"], 2)

@@ -1,37 +1,38 @@
-"""The command line: one Typer app, with command groups in their own modules."""
+"""The command line: one Typer app (`coach.cli.root`), with command groups in their own
+modules.
+
+`coach` with no arguments opens the TUI at once: the command line (Typer and every command
+module) is not imported for it, which is a third of the time to the first frame.
+"""
 
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-from coach.cli.common import run_guarded
-from coach.cli.knowledge import knowledge_app
-
-app = typer.Typer(
-    name="coach",
-    help="Practise machine-learning interviews in the terminal. Run with no command for the TUI.",
-    no_args_is_help=False,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-app.add_typer(knowledge_app, name="knowledge")
-
-
-@app.callback(invoke_without_command=True)
-def _root(ctx: typer.Context) -> None:
-    if ctx.invoked_subcommand is None:
-        from coach.cli.tui_launch import launch_tui
-
-        launch_tui()
-
-
-def _register() -> None:
-    # Command modules register themselves on import; each keeps its heavy imports lazy.
-    from coach.cli import commands  # noqa: F401
+if TYPE_CHECKING:
+    from coach.cli.root import app as app
+    from coach.cli.root import register as _register  # noqa: F401
 
 
 def main() -> None:
-    _register()
+    from coach.cli.common import guarded
+
+    if len(sys.argv) <= 1:
+        from coach.cli.tui_launch import launch_tui
+
+        sys.exit(guarded(launch_tui))
+    from coach.cli.common import run_guarded
+    from coach.cli.root import app, register
+
+    register()
     sys.exit(run_guarded(app))
+
+
+def __getattr__(name: str) -> Any:
+    """`from coach.cli import app` (command modules, tests) builds the app on first use."""
+    if name in ("app", "_register"):
+        from coach.cli import root
+
+        return root.app if name == "app" else root.register
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

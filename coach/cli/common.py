@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import importlib
 import sys
-from typing import Any
-
-import typer
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from coach.errors import CoachError
+
+if TYPE_CHECKING:
+    import typer
 
 # Typer 0.29 carries its own copy of click (`typer._click`, with Exit and Abort in
 # `typer.exceptions`); older Typers, and perhaps later ones, use the `click` package. Usage
@@ -66,8 +68,14 @@ def _unexpected(exc: BaseException) -> int:
 
 
 def run_guarded(app: typer.Typer) -> int:
+    return guarded(lambda: app(standalone_mode=False))
+
+
+def guarded(call: Callable[[], Any]) -> int:
+    """Run `call` (the command line, or the TUI on its own) and turn whatever it raises into
+    an exit code and at most one line for the user."""
     try:
-        result = app(standalone_mode=False)
+        result = call()
         if isinstance(result, int) and not isinstance(result, bool):
             return result
     except CoachError as exc:
