@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from coach.grading.feedback import advice
 from coach.grading.models import Grade
-from coach.reports.judge import point_judges, question_judge
+from coach.reports.grade_view import grade_view
 from coach.reports.safe_text import visible
-from coach.reports.text import judge_notes, judge_text, point_judge_text
-
-MARK = {"stated": "✓", "partial": "~", "unverified": "?", "contradicted": "✗",
-        "absent": "·"}
-WORD = {"stated": "", "partial": "partly: ", "unverified": "addressed, not verified: ",
-        "contradicted": "WRONG: ", "absent": "missed: "}
 
 
 def _quoted(text: str, limit: int = 160) -> str:
@@ -22,50 +15,43 @@ def _quoted(text: str, limit: int = 160) -> str:
 
 
 def grade_lines(grade: Grade) -> list[str]:
+    view = grade_view(grade)
     lines = [f"Score: {grade.score:.1f}/5 ({grade.level})"]
-    judge = question_judge(grade)
-    if judge is not None:
-        lines.append(f"  Graders: {judge_text(judge, grade.score)}")
-    if grade.flags:
-        lines.append("Flags: " + ", ".join(grade.flags))
-    points = point_judges(grade)
-    for kp in grade.key_points:
+    if view.graders is not None:
+        lines.append(f"  Graders: {view.graders}")
+    if view.flags:
+        lines.append("Flags: " + ", ".join(view.flags))
+    for kp in view.points:
         tag = " (after a follow-up)" if kp.prompted else ""
-        llm = points.get(kp.id)
-        lines.append(f"  {MARK[kp.verdict]} {WORD[kp.verdict]}{kp.text}{tag}"
-                     + (f" [{point_judge_text(llm)}]" if llm else ""))
-        if kp.evidence is not None and kp.verdict == "contradicted":
+        lines.append(f"  {kp.mark} {kp.lead}{kp.text}{tag}"
+                     + (f" [{kp.judge_text}]" if kp.judge_text else ""))
+        if kp.evidence is not None and kp.contradicts:
             lines.append(f"      you said {_quoted(kp.evidence.text)} — that contradicts it")
-        elif kp.evidence is not None and kp.verdict != "absent":
+        elif kp.evidence is not None:
             lines.append(f"      {_quoted(kp.evidence.text)}")
-        if kp.verdict == "unverified" and kp.reference:
+        if kp.reference:
             lines.append(f"      compare the model answer: {_quoted(kp.reference)}")
-        if llm is not None and llm.quote is not None:
-            lines.append(f"      LLM judge quoted: {_quoted(llm.quote.text)}")
-    for m in grade.misconceptions:
-        label = "Misconception" if m.listed else "Wrong claim"
-        lines.append(f"  ! {label}: “{' '.join(m.evidence.text.split())[:140]}”")
+        if kp.judge_quote is not None:
+            lines.append(f"      LLM judge quoted: {_quoted(kp.judge_quote.text)}")
+    for m in view.misconceptions:
+        lines.append(f"  ! {m.label}: “{' '.join(m.evidence.text.split())[:140]}”")
         lines.append(f"      Correction: {m.correction}")
-    if grade.star is not None:
-        parts = ", ".join(f"{p.part} {'✓' if p.present else '✗'}" for p in grade.star.parts)
-        lines.append(f"  STAR: {parts}; ownership: {grade.star.ownership}; "
-                     f"quantified result: {'yes' if grade.star.quantified else 'no'}; "
-                     f"reflection: {'yes' if grade.star.reflection else 'no'}")
-    if grade.code is not None:
-        c = grade.code
+    if view.star is not None:
+        s = view.star
+        parts = ", ".join(f"{p.part} {p.mark}" for p in s.parts)
+        lines.append(f"  STAR: {parts}; ownership: {s.ownership}; "
+                     f"quantified result: {'yes' if s.quantified else 'no'}; "
+                     f"reflection: {'yes' if s.reflection else 'no'}")
+    if view.code is not None:
+        c = view.code
         if not c.parsed:
             lines.append(f"  Code does not parse: {c.error}")
         else:
             lines.append(f"  Tests: {c.passed}/{c.total} passed" + (f" — {c.error}" if c.error
                                                                      else ""))
-            for t in c.tests:
-                if not t.passed:
-                    lines.append(f"    ✗ {t.name}: {t.message}")
-    if judge is not None:
-        lines += [f"  • {note}" for note in judge_notes(judge)]
-    lines += [f"  • {tip}" for tip in advice(grade, judged=judge is not None)]
+            lines += [f"    {t.mark} {t.name}: {t.message}" for t in c.failing]
+    lines += [f"  • {line}" for line in [*view.notes, *view.advice]]
     return lines
-
 
 
 def print_grade(grade: Grade) -> None:

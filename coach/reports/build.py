@@ -7,28 +7,21 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from coach.grading.models import Grade, Quote, level_for
+from coach.grading.models import Grade, level_for
 from coach.knowledge.loader import KnowledgeBase
-from coach.reports.judge import overall_judge, point_judges, question_judge
+from coach.reports.judge import overall_judge
 from coach.reports.model import (
-    CodeReport,
-    Evidence,
     FollowupReport,
-    KeyPointReport,
-    MisconceptionReport,
     NextStep,
     Overall,
     QuestionReport,
     Report,
     SessionInfo,
-    StarPartReport,
-    StarReport,
     StudyLink,
-    TestReport,
     TopicReport,
     TurnStatus,
-    VerifierReport,
 )
+from coach.reports.parts import grade_parts
 from coach.storage.db import now
 from coach.storage.records import SessionRecord, TurnRecord
 
@@ -76,12 +69,6 @@ def _status(turn: TurnRecord[Grade]) -> TurnStatus:
     if turn.grade is None or turn.score is None:
         return "unanswered"
     return "graded"
-
-
-def _evidence(quote: Quote | None) -> Evidence | None:
-    if quote is None:
-        return None
-    return Evidence(text=quote.text, source=quote.source)
 
 
 def _href(path: Path, link_base: Path | None) -> str:
@@ -132,37 +119,14 @@ def _question(turn: TurnRecord[Grade], kb: KnowledgeBase, review_due: dict[str, 
 
 
 def _fill_grade(report: QuestionReport, grade: Grade) -> None:
-    judges = point_judges(grade)
-    report.judge = question_judge(grade)
-    report.key_points = [KeyPointReport(
-        id=k.id, text=k.text, weight=k.weight, status=k.status, verdict=k.verdict,
-        verifier=VerifierReport(**k.verifier.model_dump()) if k.verifier else None,
-        reference=k.reference, confidence=k.confidence, prompted=k.prompted,
-        evidence=_evidence(k.evidence) if k.verdict != "absent" else None,
-        judge=judges.get(k.id)) for k in grade.key_points]
-    report.misconceptions = [MisconceptionReport(claim=m.claim, correction=m.correction,
-                                                 evidence=Evidence(text=m.evidence.text,
-                                                                   source=m.evidence.source),
-                                                 listed=m.listed)
-                             for m in grade.misconceptions]
-    report.flags = [str(flag) for flag in grade.flags]
-    report.feedback = [line.text for line in grade.feedback]
-    if grade.code is not None:
-        c = grade.code
-        report.code = CodeReport(parsed=c.parsed, error=c.error, passed=c.passed, total=c.total,
-                                 timed_out=c.timed_out,
-                                 tests=[TestReport(name=t.name, passed=t.passed,
-                                                   message=t.message) for t in c.tests])
-    if grade.star is not None:
-        s = grade.star
-        report.star = StarReport(
-            parts=[StarPartReport(part=p.part, present=p.present, prompted=p.prompted,
-                                  evidence=_evidence(p.evidence), judge=judges.get(p.part))
-                   for p in s.parts],
-            ownership=s.ownership, quantified=s.quantified,
-            quantified_evidence=_evidence(s.quantified_evidence),
-            reflection=s.reflection, reflection_evidence=_evidence(s.reflection_evidence),
-        )
+    parts = grade_parts(grade)
+    report.judge = parts.judge
+    report.key_points = parts.key_points
+    report.misconceptions = parts.misconceptions
+    report.flags = parts.flags
+    report.feedback = parts.feedback
+    report.code = parts.code
+    report.star = parts.star
 
 
 def _topics(questions: list[QuestionReport], kb: KnowledgeBase) -> list[TopicReport]:

@@ -5,20 +5,17 @@ from __future__ import annotations
 from html import escape
 
 from coach.reports import svg
+from coach.reports.grade_view import GradeView, question_view
 from coach.reports.model import Evidence, QuestionReport, Report
 from coach.reports.safe_text import valid_unicode, visible
 from coach.reports.style import CSS, JUDGE_CSS
 from coach.reports.text import (
     KIND_WORD,
-    VERDICT_WORD,
     blocks,
     date_of,
     judge_cell,
-    judge_notes,
-    judge_text,
     overall_judge_text,
     overall_kind,
-    point_judge_text,
     score_text,
     source_label,
 )
@@ -131,15 +128,15 @@ def _steps(report: Report) -> str:
 
 
 def _question(q: QuestionReport) -> str:
+    view = question_view(q)
     status = _pill(q.score, q.level) if q.status == "graded" else f"<em>{_e(q.status)}</em>"
     out = [f'<article class="question" id="q{q.position}"><header><h3>{q.position}. '
            f"{_e(q.question_id)}</h3>{status}</header>",
            f'<p class="meta">{_e(KIND_WORD.get(q.kind, q.kind))} · {_e(q.track)} · '
            f"{_e(q.difficulty or '?')}" + (f" · topics: {_e(', '.join(q.topics))}"
                                            if q.topics else "") + "</p>",
-           *([f'<p class="graders"><strong>Graders:</strong> '
-               f"{_e(judge_text(q.judge, q.score))}</p>"]
-             if q.judge is not None and q.score is not None else []),
+           *([f'<p class="graders"><strong>Graders:</strong> {_e(view.graders)}</p>']
+             if view.graders is not None else []),
            f'<p class="prompt">{_e(q.prompt)}</p>',
            "<h4>Your answer</h4>",
            f'<div class="answer">{_e(q.answer) or "<em>(no answer)</em>"}</div>']
@@ -149,39 +146,36 @@ def _question(q: QuestionReport) -> str:
         answer = _e(f.answer) if f.answer else "<em>(not answered)</em>"
         out.append(f'<div class="followup"><p class="q"><strong>Follow-up {i}</strong> '
                    f"({_e(f.kind)}): {_e(f.text)}</p><div class=\"answer\">{answer}</div></div>")
-    if q.key_points:
-        counts = tuple(sum(1 for k in q.key_points if k.status == s)
+    if view.points:
+        counts = tuple(sum(1 for k in view.points if k.status == s)
                        for s in ("covered", "partial", "missed"))
         out.append("<h4>Key points</h4>" + svg.coverage_strip(counts))  # type: ignore[arg-type]
         items = []
-        for k in q.key_points:
+        for k in view.points:
             tag = " (after a follow-up)" if k.prompted else ""
             llm = ""
             if k.judge is not None:
-                llm = (f'<span class="judge {k.judge.verdict}">'
-                       f"{_e(point_judge_text(k.judge))}</span>")
+                llm = f'<span class="judge {k.judge.verdict}">{_e(k.judge_text)}</span>'
             wrong = ('<p class="meta">Your words say the opposite:</p>'
-                     if k.verdict == "contradicted" and k.evidence else "")
+                     if k.contradicts and k.evidence else "")
             ref = (f'<p class="meta">Compare the model answer: “{_e(k.reference)}”</p>'
-                   if k.verdict == "unverified" and k.reference else "")
+                   if k.reference else "")
             items.append(f'<li class="{k.status} {k.verdict}"><span class="status">'
-                         f"{_e(VERDICT_WORD[k.verdict])}{tag}</span>{llm}{_e(k.text)}"
+                         f"{_e(k.label)}{tag}</span>{llm}{_e(k.text)}"
                          f"{wrong}{_evidence(k.evidence)}{ref}"
-                         f"{_evidence(k.judge.quote if k.judge else None, 'LLM judge, ')}</li>")
+                         f"{_evidence(k.judge_quote, 'LLM judge, ')}</li>")
         out.append(f'<ul class="points">{"".join(items)}</ul>')
-    if q.judge is not None and judge_notes(q.judge):
-        out.append("".join(f'<p class="meta">{_e(n)}</p>' for n in judge_notes(q.judge)))
-    if q.misconceptions:
+    if view.notes:
+        out.append("".join(f'<p class="meta">{_e(n)}</p>' for n in view.notes))
+    if view.misconceptions:
         out.append("<h4>Misconceptions</h4>")
-        for m in q.misconceptions:
+        for m in view.misconceptions:
             out.append(f'<div class="misconception">{_evidence(m.evidence)}'
                        f"<p><strong>Correction:</strong> {_e(m.correction)}</p></div>")
-    if q.code is not None:
-        out.append(_code(q))
-    if q.star is not None:
-        out.append(_star(q))
-    if q.flags:
-        out.append(f"<p><strong>Flags:</strong> {_e(', '.join(q.flags))}</p>")
+    out.append(_code(view))
+    out.append(_star(view))
+    if view.flags:
+        out.append(f"<p><strong>Flags:</strong> {_e(', '.join(view.flags))}</p>")
     if q.model_answer:
         body = "".join(f"<pre><code>{_e(t)}</code></pre>" if kind == "code" else f"<p>{_e(t)}</p>"
                        for kind, t in blocks(q.model_answer))
@@ -196,13 +190,14 @@ def _question(q: QuestionReport) -> str:
     return "".join(out)
 
 
-def _code(q: QuestionReport) -> str:
-    c = q.code
-    assert c is not None
+def _code(view: GradeView) -> str:
+    c = view.code
+    if c is None:
+        return ""
     if not c.parsed:
         return f'<h4>Tests</h4><p class="fail">Code does not parse: {_e(c.error)}</p>'
     rows = "".join(f'<tr><td class="{"pass" if t.passed else "fail"}">'
-                   f"{'✓ passed' if t.passed else '✗ failed'}</td><td>{_e(t.name)}</td>"
+                   f"{t.mark} {'passed' if t.passed else 'failed'}</td><td>{_e(t.name)}</td>"
                    f"<td>{_e(t.message if not t.passed else '')}</td></tr>" for t in c.tests)
     extra = " (timed out)" if c.timed_out else ""
     return (f"<h4>Tests: {c.passed}/{c.total} passed{extra}</h4>"
@@ -210,20 +205,20 @@ def _code(q: QuestionReport) -> str:
             + f"<table><tbody>{rows}</tbody></table>")
 
 
-def _star(q: QuestionReport) -> str:
-    s = q.star
-    assert s is not None
-    judged = any(p.judge is not None for p in s.parts)
+def _star(view: GradeView) -> str:
+    s = view.star
+    if s is None:
+        return ""
+    judged = s.judged
     extra = "<td></td>" if judged else ""
     rows = []
     for p in s.parts:
-        present = ("yes, after a follow-up" if p.prompted else "yes") if p.present else "no"
         css = "pass" if p.present else "fail"
         llm = ""
         if judged:
-            llm = (f"<td>{_e(point_judge_text(p.judge).removeprefix('LLM judge: '))}"
-                   f"{_evidence(p.judge.quote, 'LLM judge, ')}</td>" if p.judge else "<td>–</td>")
-        rows.append(f'<tr><td>{_e(p.part)}</td><td class="{css}">{present}</td>'
+            llm = (f"<td>{_e(p.judge_word)}{_evidence(p.judge_quote, 'LLM judge, ')}</td>"
+                   if p.judge_word is not None else "<td>–</td>")
+        rows.append(f'<tr><td>{_e(p.part)}</td><td class="{css}">{p.presence}</td>'
                     f"<td>{_evidence(p.evidence)}</td>{llm}</tr>")
     rows.append(f"<tr><td>ownership</td><td>{_e(s.ownership)}</td><td>"
                 f"{'you said “I” for your own actions' if s.ownership == 'I' else ''}"

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
+from coach.reports.grade_view import GradeView, question_view
 from coach.reports.model import QuestionReport, Report
 from coach.reports.safe_text import markdown_text, visible
 from coach.reports.text import (
     KIND_WORD,
-    VERDICT_MARK,
-    VERDICT_WORD,
     blocks,
     date_of,
     judge_cell,
-    judge_notes,
-    judge_text,
     one_line,
     overall_judge_text,
     overall_kind,
-    point_judge_text,
     score_text,
     source_label,
 )
@@ -100,14 +96,15 @@ def render_markdown(report: Report) -> str:
 
 
 def _question(q: QuestionReport) -> list[str]:
+    view = question_view(q)
     out = [f'<a id="q{q.position}"></a>', "",
            f"### {q.position}. {_md_user(q.question_id)} — {_status(q)}",
            "",
            f"*{_md_user(KIND_WORD.get(q.kind, q.kind))} · {_md_user(q.track)} · "
            f"{_md_user(q.difficulty or '?')}"
            + (f" · topics: {_md_user(', '.join(q.topics))}" if q.topics else "") + "*", ""]
-    if q.judge is not None and q.score is not None:
-        out += [f"**Graders:** {_md_user(judge_text(q.judge, q.score))}", ""]
+    if view.graders is not None:
+        out += [f"**Graders:** {_md_user(view.graders)}", ""]
     out += ["**Question.** " + _md_inline(q.prompt), "", "**Your answer:**", ""]
     out += [*_quote_block(q.answer), ""]
     if q.hints_used:
@@ -116,39 +113,34 @@ def _question(q: QuestionReport) -> list[str]:
         out += [f"**Follow-up {i}** ({f.kind}). {_md_user(f.text)}", ""]
         out += _quote_block(f.answer) if f.answer else ["> (not answered)"]
         out.append("")
-    if q.key_points:
+    if view.points:
         out += ["**Key points**", ""]
-        for k in q.key_points:
+        for k in view.points:
             tag = " — after a follow-up" if k.prompted else ""
-            llm = f" ({_md_user(point_judge_text(k.judge))})" if k.judge else ""
-            out.append(f"- {VERDICT_MARK[k.verdict]} **{VERDICT_WORD[k.verdict]}**{tag}{llm}: "
-                       f"{_md_inline(k.text)}")
-            if k.evidence is not None and k.verdict == "contradicted":
+            llm = f" ({_md_user(k.judge_text)})" if k.judge_text else ""
+            out.append(f"- {k.mark} **{k.label}**{tag}{llm}: {_md_inline(k.text)}")
+            if k.evidence is not None and k.contradicts:
                 out.append(f"  - {source_label(k.evidence)} says the opposite: "
                            f"“{_md_user(k.evidence.text)}”")
             elif k.evidence is not None:
                 out.append(f"  - {source_label(k.evidence)}: “{_md_user(k.evidence.text)}”")
-            if k.verdict == "unverified" and k.reference:
+            if k.reference:
                 out.append(f"  - compare the model answer: “{_md_user(k.reference)}”")
-            if k.judge is not None and k.judge.quote is not None:
-                out.append(f"  - LLM judge quoted {source_label(k.judge.quote)}: "
-                           f"“{_md_user(k.judge.quote.text)}”")
+            if k.judge_quote is not None:
+                out.append(f"  - LLM judge quoted {source_label(k.judge_quote)}: "
+                           f"“{_md_user(k.judge_quote.text)}”")
         out.append("")
-    if q.judge is not None:
-        notes = judge_notes(q.judge)
-        out += [*[f"*{_md_user(n)}*" for n in notes], ""] if notes else []
-    if q.misconceptions:
+    out += [*[f"*{_md_user(n)}*" for n in view.notes], ""] if view.notes else []
+    if view.misconceptions:
         out += ["**Misconceptions**", ""]
-        for m in q.misconceptions:
+        for m in view.misconceptions:
             out.append(f"- ✗ {source_label(m.evidence)}: “{_md_user(m.evidence.text)}”")
             out.append(f"  - Correction: {_md_inline(m.correction)}")
         out.append("")
-    if q.code is not None:
-        out += _code(q)
-    if q.star is not None:
-        out += _star(q)
-    if q.flags:
-        out += ["**Flags:** " + _md_user(", ".join(q.flags)), ""]
+    out += _code(view)
+    out += _star(view)
+    if view.flags:
+        out += ["**Flags:** " + _md_user(", ".join(view.flags)), ""]
     if q.model_answer:
         out += ["**Model answer**", ""]
         for kind, text in blocks(q.model_answer):
@@ -166,35 +158,36 @@ def _status(q: QuestionReport) -> str:
     return score_text(q.score, q.level) if q.status == "graded" else q.status
 
 
-def _code(q: QuestionReport) -> list[str]:
-    c = q.code
-    assert c is not None
+def _code(view: GradeView) -> list[str]:
+    c = view.code
+    if c is None:
+        return []
     if not c.parsed:
         return [f"**Code:** does not parse — {_md_user(c.error)}", ""]
     out = [f"**Tests:** {c.passed}/{c.total} passed"
            + (" (timed out)" if c.timed_out else "") + (f" — {_md_user(c.error)}"
                                                        if c.error else ""), ""]
     for t in c.tests:
-        out.append(f"- {'✓' if t.passed else '✗'} {t.name}"
+        out.append(f"- {t.mark} {t.name}"
                    + (f": {_md_user(t.message)}" if t.message and not t.passed else ""))
     return [*out, ""]
 
 
-def _star(q: QuestionReport) -> list[str]:
-    s = q.star
-    assert s is not None
-    judged = any(p.judge is not None for p in s.parts)
+def _star(view: GradeView) -> list[str]:
+    s = view.star
+    if s is None:
+        return []
+    judged = s.judged
     out = (["**STAR**", "", "| Part | Present | Evidence | LLM judge |", "|---|---|---|---|"]
            if judged else ["**STAR**", "", "| Part | Present | Evidence |", "|---|---|---|"])
     for p in s.parts:
         ev = f"“{_md_user(p.evidence.text)}”" if p.evidence else ""
-        present = ("yes, after a follow-up" if p.prompted else "yes") if p.present else "no"
         llm = ""
         if judged:
-            llm = (_md_user(point_judge_text(p.judge).removeprefix("LLM judge: "))
-                   + (f" — “{_md_user(p.judge.quote.text)}”" if p.judge.quote else "")
-                   if p.judge else "–") + " |"
-        out.append(f"| {p.part} | {present} | {ev} |" + (f" {llm}" if llm else ""))
+            llm = (_md_user(p.judge_word)
+                   + (f" — “{_md_user(p.judge_quote.text)}”" if p.judge_quote else "")
+                   if p.judge_word is not None else "–") + " |"
+        out.append(f"| {p.part} | {p.presence} | {ev} |" + (f" {llm}" if llm else ""))
     out.append("")
     out.append(f"Ownership: **{s.ownership}** · measured result: "
                f"**{'yes' if s.quantified else 'no'}** · reflection: "

@@ -1,17 +1,9 @@
-"""Small wording helpers shared by the Markdown and HTML renderers."""
+"""Small wording helpers shared by the renderers (a grade's own rows: grade_view)."""
 
 from __future__ import annotations
 
-from coach.reports.model import Evidence, OverallJudge, PointJudge, QuestionJudge
+from coach.reports.model import Evidence, OverallJudge, QuestionJudge
 
-STATUS_MARK = {"covered": "✓", "partial": "~", "missed": "✗"}
-STATUS_WORD = {"covered": "covered", "partial": "partly covered", "missed": "missed",
-               "contradicted": "wrong"}
-VERDICT_MARK = {"stated": "✓", "partial": "~", "unverified": "?", "contradicted": "✗",
-                "absent": "·"}
-VERDICT_WORD = {"stated": "covered", "partial": "partly covered",
-                "unverified": "addressed, not verified", "contradicted": "wrong",
-                "absent": "missed"}
 KIND_WORD = {"technical": "technical", "behavioral": "behavioral",
              "system_design": "system design", "coding": "coding"}
 
@@ -43,16 +35,6 @@ def judge_notes(judge: QuestionJudge) -> list[str]:
         out.append(f"{judge.dropped} LLM claims were dropped because the answer does not "
                    "support them.")
     return out
-
-
-def point_judge_text(judge: PointJudge) -> str:
-    """'LLM judge: partly covered', with why a claim was not accepted."""
-    if judge.dropped and judge.claimed == "none":
-        return "LLM judge: no verdict"
-    word = STATUS_WORD[judge.verdict]
-    if judge.dropped:
-        return f"LLM judge: {word} — claimed {judge.claimed}, dropped: {judge.dropped}"
-    return f"LLM judge: {word}"
 
 
 def judge_cell(judge: QuestionJudge | None) -> str:

@@ -5,16 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from coach.grading.feedback import advice
 from coach.grading.models import Grade
 from coach.interview.records import Turn
 from coach.knowledge.models import BankQuestion
-from coach.reports.judge import point_judges, question_judge
-from coach.reports.text import judge_notes, judge_text, point_judge_text
+from coach.reports.grade_view import grade_view
 
-MARK = {"stated": "✓", "partial": "~", "unverified": "?", "contradicted": "✗", "absent": "·"}
-LABEL = {"stated": "covered", "partial": "partly covered",
-         "unverified": "addressed, not verified", "contradicted": "wrong", "absent": "missed"}
 BARS = "▁▂▃▄▅▆▇█"
 
 
@@ -30,47 +25,44 @@ def _quote(text: str, limit: int = 180) -> str:
 
 def grade_markdown(grade: Grade) -> str:
     """Feedback on one graded answer: covered and missed points with evidence, corrections."""
+    view = grade_view(grade)
     lines = [f"**Score {grade.score:.1f}/5** — {grade.level}"]
-    judge = question_judge(grade)
-    if judge is not None:
-        lines[0] += f" · {_quote(judge_text(judge, grade.score), 400)}"
-    if grade.flags:
-        lines.append(f"*Flags: {', '.join(grade.flags)}*")
-    points = point_judges(grade)
-    if grade.key_points:
+    if view.graders is not None:
+        lines[0] += f" · {_quote(view.graders, 400)}"
+    if view.flags:
+        lines.append(f"*Flags: {', '.join(view.flags)}*")
+    if view.points:
         lines.append("")
-        for kp in grade.key_points:
+        for kp in view.points:
             after = " *(after a follow-up)*" if kp.prompted else ""
-            llm = points.get(kp.id)
-            after += f" *({_quote(point_judge_text(llm))})*" if llm else ""
-            lines.append(f"- {MARK[kp.verdict]} **{LABEL[kp.verdict]}:** {kp.text}{after}")
-            if kp.evidence is not None and kp.verdict == "contradicted":
+            after += f" *({_quote(kp.judge_text)})*" if kp.judge_text else ""
+            lines.append(f"- {kp.mark} **{kp.label}:** {kp.text}{after}")
+            if kp.evidence is not None and kp.contradicts:
                 lines.append(f"  > you said “{_quote(kp.evidence.text)}” — that contradicts it")
-            elif kp.evidence is not None and kp.verdict != "absent":
+            elif kp.evidence is not None:
                 lines.append(f"  > “{_quote(kp.evidence.text)}”")
-            if kp.verdict == "unverified" and kp.reference:
+            if kp.reference:
                 lines.append(f"  > compare the model answer: “{_quote(kp.reference)}”")
-            if llm is not None and llm.quote is not None:
+            if kp.judge_quote is not None:
                 gap = ["  >"] if lines[-1].startswith("  >") else []  # its own paragraph
-                lines += [*gap, f"  > LLM judge quoted: “{_quote(llm.quote.text)}”"]
-    for hit in grade.misconceptions:
-        label = "Misconception" if hit.listed else "Wrong claim"
-        lines += ["", f"**{label}:** “{_quote(hit.evidence.text)}”",
+                lines += [*gap, f"  > LLM judge quoted: “{_quote(kp.judge_quote.text)}”"]
+    for hit in view.misconceptions:
+        lines += ["", f"**{hit.label}:** “{_quote(hit.evidence.text)}”",
                   f"**Correction:** {hit.correction}"]
-    if grade.star is not None:
-        parts = ", ".join(f"{p.part} {'✓' if p.present else '✗'}" for p in grade.star.parts)
-        lines += ["", f"**STAR:** {parts} · ownership: {grade.star.ownership} · quantified "
-                  f"result: {'yes' if grade.star.quantified else 'no'} · reflection: "
-                  f"{'yes' if grade.star.reflection else 'no'}"]
-    if grade.code is not None:
-        code = grade.code
+    if view.star is not None:
+        star = view.star
+        parts = ", ".join(f"{p.part} {p.mark}" for p in star.parts)
+        lines += ["", f"**STAR:** {parts} · ownership: {star.ownership} · quantified "
+                  f"result: {'yes' if star.quantified else 'no'} · reflection: "
+                  f"{'yes' if star.reflection else 'no'}"]
+    if view.code is not None:
+        code = view.code
         if not code.parsed:
             lines += ["", f"**Code does not parse:** {_quote(code.error)}"]
         else:
             lines += ["", f"**Tests:** {code.passed}/{code.total} passed"]
-            lines += [f"- ✗ {t.name}: {_quote(t.message)}" for t in code.tests if not t.passed]
-    tips = advice(grade, judged=judge is not None)
-    tips = judge_notes(judge) + tips if judge is not None else tips
+            lines += [f"- {t.mark} {t.name}: {_quote(t.message)}" for t in code.failing]
+    tips = [*view.notes, *view.advice]
     if tips:
         lines.append("")
         lines += [f"- {tip}" for tip in tips]

@@ -12,8 +12,9 @@ from textual.widgets import Static
 
 from coach.grading.models import Grade
 from coach.knowledge.models import BankQuestion
+from coach.reports.grade_view import grade_view
 from coach.tui.messages import TimeUp
-from coach.tui.text import MARK, clock_text
+from coach.tui.text import clock_text
 
 STYLE = {"stated": "green", "partial": "yellow", "unverified": "cyan", "contradicted": "bold red",
          "absent": "red"}
@@ -69,10 +70,11 @@ class SidePanel(VerticalScroll):
         text = Text()
         text.append(f"Last graded answer — rubric\n{grade.score:.1f}/5 ({grade.level})\n",
                     style="bold")
-        for kp in grade.key_points:
-            text.append(f"{MARK[kp.verdict]} ", style=STYLE[kp.verdict])
+        view = grade_view(grade)
+        for kp in view.points:
+            text.append(f"{kp.mark} ", style=STYLE[kp.verdict])
             text.append(f"{kp.text}\n")
-        for hit in grade.misconceptions:
+        for hit in view.misconceptions:
             text.append("! ", style="bold red")
             text.append(f"misconception: {hit.claim}\n")
         self.query_one("#rubric", Static).update(text)
