@@ -65,13 +65,43 @@ SLOW_TESTS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Tests of an interview's flow (which line comes next, what is saved, what is shown when),
+# not of its grades: every Services they use grades with the hashed test embedder
+# (tests/hashed_embedder.py) and no verifier, so they load no model. A test that checks a
+# grade's quality, or a snapshot that shows a score, must not be listed. File name -> test
+# names (fnmatch patterns, without parameters).
+FLOW_TESTS: dict[str, tuple[str, ...]] = {
+    "test_interview_engine.py": ("*",),
+    "test_tui_session.py": ("*",),
+    "test_tui_timer.py": ("*",),
+    "test_tui_robustness.py": ("*",),
+    "test_line_mode_llm.py": ("test_the_llm_question_streams_*", "test_ctrl_c_while_*",
+                              "test_ctrl_c_during_*", "test_resume_shows_*",
+                              "test_bad_llm_flags_*", "test_provider_flag_fake_*"),
+    "test_session.py": ("test_hint_skip_and_end_early", "test_mock_mode_has_no_hints",
+                        "test_resume_grades_an_answer_saved_just_before_a_crash"),
+    "test_tui_screens.py": ("test_interviewer_line_streams_*", "test_escape_stops_*",
+                            "test_keys_can_be_rebound_*", "test_command_palette_*",
+                            "test_settings_test_connection_*"),
+    "test_cli.py": ("test_practice_plain_with_piped_input",),
+    "test_flow_wiring.py": ("test_every_services_of_a_flow_test_*",),
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "flow: checks an interview's flow, not its grades "
+                                       "(graded with the hashed test embedder; FLOW_TESTS)")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
+        name = getattr(item, "originalname", item.name)
+        if any(fnmatch(name, pattern) for pattern in FLOW_TESTS.get(item.path.name, ())):
+            item.add_marker(pytest.mark.flow)
         # The tests against a real llama.cpp server share one server per session: under
         # `--dist loadgroup` they all go to the same worker instead of one server per worker.
         if item.get_closest_marker("integration") is not None:
             item.add_marker(pytest.mark.xdist_group("llm-server"))
-        name = getattr(item, "originalname", item.name)
         if any(fnmatch(name, pattern) for pattern in SLOW_TESTS.get(item.path.name, ())):
             item.add_marker(pytest.mark.slow)
 
@@ -114,6 +144,39 @@ def grader(embedder, kb):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
+def flow_grader(kb):  # type: ignore[no-untyped-def]
+    """The grader of flow tests: the hashed test embedder, no verifier (no model loads)."""
+    from hashed_embedder import HashedEmbedder
+
+    from coach.grading.grader import Grader
+    from coach.grading.relevance import behavioral_rubrics
+
+    return Grader(HashedEmbedder(), verifier=False,
+                  behavioral_contrast=lambda: behavioral_rubrics(kb))
+
+
+@pytest.fixture(scope="session")
+def flow_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The flow tests' index of the notes (hashed vectors: never the real one's folder)."""
+    return tmp_path_factory.mktemp("flow-index") / "index"
+
+
+@pytest.fixture(autouse=True)
+def _flow_wiring(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a flow test, a Services not given an embedder or grader (`Services.set`) wires the
+    hashed test embedder and the flow grader: line mode and commands run in-process build
+    their own services."""
+    if request.node.get_closest_marker("flow") is None:
+        return
+    grader = request.getfixturevalue("flow_grader")
+    for name, value in (("embedder", grader.embedder), ("grader", grader)):
+        def wired(self: Services, name: str = name, value: object = value) -> object:
+            return self._get(name, lambda: value)
+
+        monkeypatch.setattr(Services, name, property(wired))
+
+
+@pytest.fixture(scope="session")
 def shared_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One index of the real notes for the whole run; built on first use, then a no-op."""
     return tmp_path_factory.mktemp("shared-index") / "index"
@@ -137,16 +200,23 @@ def home_with_index(coach_home: Path, built_index_dir: Path) -> Path:
 
 
 @pytest.fixture
-def services(coach_home: Path, embedder, kb, grader, shared_index_dir: Path) -> Iterator[Services]:  # type: ignore[no-untyped-def]
-    """Services on the temporary home, sharing the loaded model, knowledge, grader and index."""
+def services(request: pytest.FixtureRequest, coach_home: Path, kb) -> Iterator[Services]:  # type: ignore[no-untyped-def]
+    """Services on the temporary home, sharing the loaded model, knowledge, grader and index
+    (in a flow test: the hashed test embedder, the flow grader and their own index)."""
     from coach.retrieval.index import NoteIndex
 
+    if request.node.get_closest_marker("flow") is not None:
+        grader = request.getfixturevalue("flow_grader")
+        embedder, index_dir = grader.embedder, request.getfixturevalue("flow_index_dir")
+    else:
+        embedder, grader = request.getfixturevalue("embedder"), request.getfixturevalue("grader")
+        index_dir = request.getfixturevalue("shared_index_dir")
     paths = resolve_paths()
     svc = build_services(load_settings(paths), paths)
     svc.set("embedder", embedder)
     svc.set("kb", kb)
     svc.set("grader", grader)
-    svc.set("index", NoteIndex(shared_index_dir, embedder))
+    svc.set("index", NoteIndex(index_dir, embedder))
     yield svc
     if "repo" in svc._cache:
         svc.repo.db.close()

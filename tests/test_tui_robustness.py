@@ -91,7 +91,8 @@ def test_a_grading_failure_keeps_the_answer_and_a_retry_grades_it(
             screen.editor.insert(answer)
             await pilot.press("ctrl+s")
             await pilot.pause()
-            await wait_for(pilot, lambda: not screen.busy)
+            # The failure clears `busy` before it drops the pending answer and says so.
+            await wait_for(pilot, lambda: not screen.busy and "try again" in notices(app))
             assert "no-model not found" in notices(app) and "ctrl+s to try again" in notices(app)
             assert screen.editor.text == answer
             assert not [m for m in screen.query_one(Transcript).messages() if m.role == "you"]
@@ -117,13 +118,13 @@ def _closed_port() -> int:
 
 
 def test_an_unreachable_provider_is_reported_and_the_session_goes_on(
-        coach_home: Path, kb, embedder, grader) -> None:  # type: ignore[no-untyped-def]
+        services: Services) -> None:
     paths = resolve_paths()
     settings = load_settings(paths, provider="compatible/tiny", max_retries=0, timeout=3,
                              base_url=f"http://127.0.0.1:{_closed_port()}/v1")
     svc = build_services(settings, paths)
-    for name, value in (("kb", kb), ("embedder", embedder), ("grader", grader)):
-        svc.set(name, value)
+    for name in ("kb", "embedder", "grader"):
+        svc.set(name, getattr(services, name))
 
     async def run() -> None:
         app = CoachApp(svc, config=CONFIG, clock=lambda: 0.0, warm_up=False)

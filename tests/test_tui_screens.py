@@ -30,12 +30,12 @@ def notices(app: CoachApp) -> str:
     return "\n".join(n.message for n in app._notifications)
 
 
-def _llm_services(kb: KnowledgeBase, embedder: Any, grader: Any) -> Services:
-    """Services with the scripted LLM provider, sharing the session's loaded models."""
+def _llm_services(services: Services) -> Services:
+    """Services with the scripted LLM provider, sharing the test's knowledge and models."""
     paths = resolve_paths()
     svc = build_services(load_settings(paths, provider="fake"), paths)
-    for name, value in (("kb", kb), ("embedder", embedder), ("grader", grader)):
-        svc.set(name, value)
+    for name in ("kb", "embedder", "grader"):
+        svc.set(name, getattr(services, name))
     return svc
 
 
@@ -47,10 +47,10 @@ async def _interview(pilot: Any, app: CoachApp) -> InterviewScreen:
 
 
 def test_interviewer_line_streams_from_a_streaming_provider(
-        services: Services, kb, embedder, grader) -> None:  # type: ignore[no-untyped-def]
+        services: Services) -> None:
     first = Interview.start(services, CONFIG).next().question  # same seed, same first question
     assert first is not None
-    fake = _llm_services(kb, embedder, grader)
+    fake = _llm_services(services)
     spoken = f"Good to meet you. Here is where I'd like to start: {first.question.prompt}"
     fake.chat.enqueue([spoken])
 
@@ -69,7 +69,7 @@ def test_interviewer_line_streams_from_a_streaming_provider(
 
 
 def test_escape_stops_a_slow_llm_interviewer_and_shows_the_question_as_written(
-        services: Services, kb, embedder, grader) -> None:  # type: ignore[no-untyped-def]
+        services: Services) -> None:
     import time
     from collections.abc import Iterator, Sequence
 
@@ -85,7 +85,7 @@ def test_escape_stops_a_slow_llm_interviewer_and_shows_the_question_as_written(
     first = Interview.start(services, CONFIG).next().question
     assert first is not None
     template = Interview.template_text(first, 0)
-    svc = _llm_services(kb, embedder, grader)
+    svc = _llm_services(services)
     slow = Slow([" ".join(["Let me set the scene properly before we begin."] * 8)])
     svc.set("chat", slow)
 
@@ -109,12 +109,12 @@ def test_escape_stops_a_slow_llm_interviewer_and_shows_the_question_as_written(
     svc.repo.db.close()
 
 
-def test_keys_can_be_rebound_by_binding_id(coach_home: Path, kb, embedder, grader) -> None:  # type: ignore[no-untyped-def]
+def test_keys_can_be_rebound_by_binding_id(services: Services) -> None:
     paths = resolve_paths()
     svc = build_services(load_settings(paths, keys={"submit": "ctrl+y", "nonsense": "x"}),
                          paths)
-    for name, value in (("kb", kb), ("embedder", embedder), ("grader", grader)):
-        svc.set(name, value)
+    for name in ("kb", "embedder", "grader"):
+        svc.set(name, getattr(services, name))
 
     async def run() -> None:
         app = CoachApp(svc, config=CONFIG, clock=lambda: 0.0, warm_up=False)
