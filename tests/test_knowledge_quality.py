@@ -102,16 +102,11 @@ def stats() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def questions(kb, embedder):  # type: ignore[no-untyped-def]
-    """Every question; all texts the checks embed are encoded in one batch up front."""
-    qs = [bq.question for bq in kb.questions.values()]
-    texts = [q.prompt for q in qs]
-    for q in qs:
-        texts += [k.text for k in q.key_points]
-        if q.kind != "behavioral":
-            texts += _windows(q.model_answer)
-    embedder.encode(list(dict.fromkeys(texts)))
-    return qs
+def questions(kb):  # type: ignore[no-untyped-def]
+    """Every question. Each check embeds what it needs: the model-answer windows (17,000
+    texts, minutes of CPU) only for the one check that reads them, not on every worker that
+    runs any test of this module."""
+    return [bq.question for bq in kb.questions.values()]
 
 
 # -- 1. validity --------------------------------------------------------------------------
@@ -258,7 +253,11 @@ def test_model_answers_state_each_key_point(questions, embedder) -> None:  # typ
     # Behavioral key points describe the story ("the candidate separates their own part from
     # the team's"), not facts a sentence can match; the grader test below covers them.
     weak = []
-    for q in (q for q in questions if q.kind != "behavioral"):
+    chosen = [q for q in questions if q.kind != "behavioral"]
+    texts = [t for q in chosen
+             for t in (*_windows(q.model_answer), *(k.text for k in q.key_points))]
+    embedder.encode(list(dict.fromkeys(texts)))  # one batch (length-sorted) for all of them
+    for q in chosen:
         windows = embedder.encode(_windows(q.model_answer))
         points = embedder.encode([k.text for k in q.key_points])
         best = (points @ windows.T).max(axis=1)
