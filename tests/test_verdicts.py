@@ -124,6 +124,23 @@ def test_correct_notes_with_arrows_and_formulas_keep_their_credit(grader: Grader
     assert worked.score > 0.0
 
 
+GRU_NOTES = ("GRU: 2 gates (update, reset), no separate cell state, merges forget+input. "
+             "Fewer params than LSTM -> faster, less data needed. Update gate interpolates "
+             "old/new state. Which wins = empirical, try both.")
+
+
+def test_notes_that_list_inside_their_claims_are_not_a_keyword_list(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
+    """Commas inside a claim ("2 gates (update, reset)") do not make correct notes a bare
+    list: their sentences relate terms. Capped at 0.5 as a keyword list before; a bare list
+    of the same terms, one per line, still is one."""
+    rubric = rubric_for(kb.question("rnn-lstm-3").question)
+    grade = grader.grade(rubric, GRU_NOTES)
+    assert "keyword-list" not in grade.flags
+    assert grade.score >= 3.5, (grade.score, _points(grade))
+    bare = grader.grade(rubric, "GRU\nupdate gate, reset gate\nfewer params\nLSTM\ncell state")
+    assert "keyword-list" in bare.flags and bare.score <= 1.0
+
+
 def test_a_misconception_is_quoted_by_its_own_sentence_and_never_ticks_a_point(
         grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
     """The flagged misconception quotes the sentence that makes it (not its neighbours), and

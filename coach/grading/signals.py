@@ -94,7 +94,13 @@ def relates_terms(answer: str) -> bool:
     those are claims, and a text where a third of the phrases make one is notes, not a list
     of words or a salad, however few function words and however much notation it has."""
     segments = [s for s in re.split(r"[,;\n•|/]+|\s-\s", answer) if s.strip()]
-    return bool(segments) and sum(1 for s in segments if _RELATES.search(s)) * 3 >= len(segments)
+    if segments and sum(1 for s in segments if _RELATES.search(s)) * 3 >= len(segments):
+        return True
+    # Notes also list inside a claim ("2 gates (update, reset), no cell state."): then count
+    # whole sentences and lines, most of which make a claim.
+    lines = [u for u in re.split(r"(?<=[.!?])\s+|\n+|;\s*|\s•\s*", answer)
+             if len(u.split()) >= 2]
+    return len(lines) >= 2 and sum(1 for u in lines if _RELATES.search(u)) * 2 > len(lines)
 
 
 def is_worked_math(answer: str) -> bool:
@@ -162,7 +168,7 @@ def bare_list_units(answer: str, topic: set[str]) -> bool:
     parts = [p for p in re.split(r"(?<=[.!?])\s+|\n+", answer) if p.strip()]
     kept = [p for p in parts if set(content_stems(p)) & topic
             and not _FILLER.search(p)]
-    return bool(kept) and len(kept) < len(parts) and is_keyword_list(", ".join(kept))
+    return bool(kept) and len(kept) < len(parts) and is_keyword_list("\n".join(kept))
 
 
 _CODE = re.compile(r"```|^\s*(def|class|import|from)\s", re.MULTILINE)
