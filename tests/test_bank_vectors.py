@@ -177,7 +177,7 @@ def test_check_reports_missing_or_broken_model_windows_and_grading_still_works(
     assert "unreadable" in lines[0] and "coach knowledge build-vectors" in lines[0]
     grader = Grader(embedder, run_code=False, verifier=False)
     grader.windows = ModelWindows(windows_path(kdir))  # unreadable: found at the grade
-    assert grader._model_windows(rubric) == grader.find_model_windows(rubric)
+    assert grader.model_windows(rubric) == grader.find_model_windows(rubric)
 
     windows_path(kdir).unlink()
     missing = run_cli("knowledge", "check", "--no-run-code", env=env)

@@ -73,5 +73,5 @@ def test_batched_code_runs_give_the_same_grades(embedder: MiniLMEmbedder, kb) ->
         assert a.code is not None and b.code is not None
         assert (a.code.passed, a.code.total, a.score) == (b.code.passed, b.code.total, b.score)
         passed.append(a.code.passed == a.code.total)
-    assert not batched._code_runs  # every prefetched run was used
+    assert batched.code_runs.pending == 0  # every prefetched run was used
     assert passed == [True, False] * len(coding)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from coach.grading.models import RESTATED, Feedback, FeedbackKind, Flag, Grade
+from coach.grading.policy import DEFAULT_POLICY
 
 if TYPE_CHECKING:
     from coach.grading.rubric import Rubric
@@ -99,9 +100,8 @@ def feedback_lines(grade: Grade, rubric: Rubric, *,
         if star.ownership in ("we", "none"):
             add(FeedbackKind.STORY, "Say what you did yourself — use “I” for your own actions.")
     if grade.hints_used:
-        from coach.grading.grader import HINT_PENALTY  # the grader imports this module
-
-        add(FeedbackKind.HINTS, f"Hints used: {grade.hints_used} (−{HINT_PENALTY} each).")
+        penalty = DEFAULT_POLICY.hint_penalty
+        add(FeedbackKind.HINTS, f"Hints used: {grade.hints_used} (−{penalty} each).")
     return lines
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from coach.errors import CoachError
-from coach.grading.grader import HINT_PENALTY, MISCONCEPTION_PENALTY, PROMPTED_CREDIT, Grader
+from coach.grading.grader import Grader
 from coach.grading.judge_verdict import JudgedClaim, JudgedPoint, JudgeStatus, JudgeVerdict
 from coach.grading.models import (
     COMBINED_GRADER,
@@ -39,6 +39,7 @@ from coach.grading.models import (
     Quote,
     level_for,
 )
+from coach.grading.policy import DEFAULT_POLICY
 from coach.grading.rubric import Rubric
 from coach.providers.base import ChatProvider
 from coach.providers.errors import reason_of
@@ -48,6 +49,10 @@ from coach.providers.redact import redact
 GUARD_FLAGS = frozenset({Flag.INSTRUCTIONS_TO_GRADER, Flag.KEYWORD_LIST, Flag.OFF_TOPIC,
                          Flag.REPEATS_QUESTION, Flag.NO_CONTENT})
 NO_LLM_FLAGS = frozenset({Flag.EMPTY, Flag.NO_ANSWER, Flag.GIBBERISH})
+# The offline grader's fixed credits and penalties (policy.py), so both scores count alike.
+PROMPTED_CREDIT = DEFAULT_POLICY.prompted_credit
+MISCONCEPTION_PENALTY = DEFAULT_POLICY.misconception_penalty
+HINT_PENALTY = DEFAULT_POLICY.hint_penalty
 CREDIT = {"covered": 1.0, "partial": 0.5, "missed": 0.0, "contradicted": 0.0}
 VERDICT_OF = {"covered": "stated", "partial": "partial", "missed": "absent",
               "contradicted": "contradicted"}
