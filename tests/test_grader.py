@@ -413,3 +413,25 @@ def test_without_other_behavioral_questions_the_story_check_is_skipped(  # type:
     asked = rubric_for(kb.questions["behavioral-conflict-1"].question)
     alone = Grader(embedder, run_code=False, behavioral_contrast=[asked])
     assert "off-topic" not in alone.grade(asked, story).flags
+
+
+def test_the_grader_scores_with_the_cut_offs_its_calibration_holds(  # type: ignore[no-untyped-def]
+        embedder, kb) -> None:
+    """The thresholds come with the calibration (policy.py), not from constants: a
+    calibration fitted without the off-question rule never flags a story as answering
+    another question, and a refitted misconception cut-off is the one the grader uses."""
+    from coach.grading.features import Calibration
+    from coach.grading.relevance import behavioral_rubrics
+
+    story = kb.questions["behavioral-failure-1"].question.model_answer
+    asked = rubric_for(kb.questions["behavioral-conflict-1"].question)
+    shipped = Calibration.load()
+    assert "behavioral_off_question" in shipped.data
+    data = {k: v for k, v in shipped.data.items() if k != "behavioral_off_question"}
+    data["misconception"] = {**shipped.data.get("misconception", {}), "min_claim": 0.99}
+    refitted = Grader(embedder, Calibration(data), run_code=False,
+                      behavioral_contrast=lambda: behavioral_rubrics(kb))
+    assert "off-topic" not in refitted.grade(asked, story).flags
+    assert refitted.policy.misconception_min_claim == 0.99
+    assert Grader(embedder, shipped, run_code=False).policy.misconception_min_claim == \
+        float(shipped.data["misconception"]["min_claim"])
