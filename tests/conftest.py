@@ -55,7 +55,8 @@ SLOW_TESTS: dict[str, tuple[str, ...]] = {
                                   "test_parallel_cases_give_the_same_outcomes"),
     "test_evals_retrieval.py": ("test_command_reports_metrics_*",),
     "test_reports.py": ("test_html_report_renders_in_headless_chromium_*",),
-    "test_session.py": ("test_sigkill_*",),
+    # the job-description test builds the note index of a fresh home (about 50 s)
+    "test_session.py": ("test_sigkill_*", "test_job_description_weights_topics"),
     "test_line_mode_llm.py": ("test_ctrl_c_in_a_real_terminal_*",),
     "test_storage_safety.py": ("test_report_and_history_run_while_another_process_writes",),
     "test_robustness_signals.py": ("*",),  # real signals to a real process
