@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 from coach.embeddings import shared_embedder  # noqa: E402
 from coach.grading.conflicts import conflict_features  # noqa: E402
 from coach.grading.features import CALIBRATION_FILE  # noqa: E402
-from coach.grading.grader import Grader, misconception_strength  # noqa: E402
+from coach.grading.grader import Grader  # noqa: E402
+from coach.grading.misconceptions import misconception_strength  # noqa: E402
 from coach.grading.rubric import rubric_for  # noqa: E402
 from coach.grading.verdicts import DEFAULT_RULE, VerdictRule, inputs  # noqa: E402
 from coach.grading.verifier import Verdict3  # noqa: E402

@@ -335,7 +335,7 @@ def test_bare_list_markers_are_not_units() -> None:
 
 
 def test_compound_key_points_are_checked_part_by_part() -> None:
-    from coach.grading.grader import point_parts
+    from coach.grading.points import point_parts
 
     assert point_parts("A gradient-boosted tree model is the core, calibrated, with reason "
                        "codes; it runs alongside analyst-maintained rules for new attacks.") == [

@@ -116,7 +116,7 @@ def bank_windows(kb: KnowledgeBase, embedder: Embedder) -> dict[str, str]:
 
 def bank_texts(kb: KnowledgeBase) -> list[str]:
     """The rubric texts of every question of the bank, each once, in question-id order."""
-    from coach.grading.grader import rubric_texts
+    from coach.grading.points import rubric_texts
     from coach.grading.rubric import rubric_for
 
     texts: list[str] = []

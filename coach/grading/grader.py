@@ -27,9 +27,9 @@ from coach.grading.bank_vectors import ModelWindows
 from coach.grading.behavioral import BehavioralGrader
 from coach.grading.coding import CodeRuns
 from coach.grading.features import Calibration, FeatureExtractor
-from coach.grading.misconceptions import MisconceptionGrader, misconception_strength
+from coach.grading.misconceptions import MisconceptionGrader
 from coach.grading.models import CodeResult, Grade, Quote
-from coach.grading.points import PointGrader, point_parts, rubric_texts
+from coach.grading.points import PointGrader
 from coach.grading.policy import ScoringPolicy
 from coach.grading.reading import Answer, AnswerReader, degenerate, zero_grade
 from coach.grading.relevance import StoryRelevance
@@ -37,9 +37,6 @@ from coach.grading.rubric import Rubric, RubricMisconception
 from coach.grading.technical import TechnicalGrader
 from coach.grading.verdicts import VerdictRule
 from coach.grading.verifier import Verdict3, Verifier, shared_verifier
-
-# Kept importable from here for the code that read them here.
-__all__ = ["Grader", "misconception_strength", "point_parts", "rubric_texts"]
 
 
 class Grader:
