@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from coach.embeddings import Embedder, WordEncoder
+from coach.grading.policy import ANCHORS
 from coach.grading.text import (
     STOPWORDS,
     Unit,
@@ -36,7 +37,6 @@ FEATURES = (
 )
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 MAX_UNITS = 48
-ANCHORS = 3
 
 
 @dataclass

@@ -13,8 +13,11 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from coach.grading.features import ANCHORS
 from coach.grading.verdicts import COVERAGE_STATED, DEFAULT_RULE
+
+# Units a key point's window may centre on (defined here, not in features.py, so that reading
+# the policy does not import numpy: the command line imports it for --help).
+ANCHORS = 3
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -36,7 +39,7 @@ class ScoringPolicy:
 
     # -- key points (technical, system design, coding; behavioral key points too) ----------
     anchors: int = ANCHORS
-    """Units a key point's window may centre on (features.ANCHORS: a point stated across a
+    """Units a key point's window may centre on (ANCHORS above: a point stated across a
     paragraph often peaks next to a merely related sentence)."""
     parts_share: float = 0.5
     """A compound key point ("X; Y - Z") scores this share from its parts, the rest as a
