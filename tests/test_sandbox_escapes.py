@@ -297,3 +297,27 @@ def test_no_temporary_folders_are_left_behind(layer: str) -> None:
                  "def add(a, b):\n    while True:\n        pass\n"):
         sandbox.run_tests(_question(), code, timeout=1.5)
     assert set(Path("/tmp").glob("coach-sandbox-*")) <= before
+
+
+# --- a coach installed under /tmp ---------------------------------------------------------------
+
+
+def test_libraries_under_tmp_stay_readable_behind_the_private_tmp(
+        layer: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child gets an empty /tmp of its own; a readable root inside /tmp (a clone or
+    virtualenv there, as a CI checkout may be) is bound on top of it, not covered by it:
+    numpy and torch questions failed with ModuleNotFoundError from such a checkout."""
+    lib = tmp_path / "site"
+    lib.mkdir()
+    (lib / "helper_under_tmp.py").write_text("def one():\n    return 1\n")
+    assert str(lib).startswith("/tmp/")
+    roots = sandbox._readable_roots()
+    monkeypatch.setattr(sandbox, "_readable_roots", lambda: [*roots, str(lib)])
+    code = (f"import sys\nsys.path.insert(0, {str(lib)!r})\nimport helper_under_tmp\n"
+            "def add(a, b):\n    return a + b + helper_under_tmp.one() - 1\n")
+    result = sandbox.run_tests(_question(), code, timeout=40.0)
+    assert not result.error and result.passed == 5, [result.error, *_values(result)]
+    # /tmp itself stays the child's own scratch space, writable
+    scratch = ("def add(a, b):\n    open('/tmp/scratch', 'w').write('x')\n"
+               "    return a + b\n")
+    assert sandbox.run_tests(_question(), scratch, timeout=40.0).passed == 5

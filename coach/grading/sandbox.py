@@ -218,7 +218,10 @@ def _hidden(roots: Sequence[str]) -> list[str]:
 def _bwrap_command(python: str) -> list[str]:
     roots = _readable_roots()
     cmd = ["bwrap", "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
-           "--new-session", "--cap-drop", "ALL", "--hostname", "sandbox"]
+           "--new-session", "--cap-drop", "ALL", "--hostname", "sandbox",
+           # The private /tmp first: a readable root inside /tmp (a clone or virtualenv
+           # there) is then bound on top of it instead of being covered by it.
+           "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for p in roots:
         if os.path.islink(p):
             cmd += ["--symlink", os.readlink(p), p]
@@ -226,7 +229,7 @@ def _bwrap_command(python: str) -> list[str]:
             cmd += ["--ro-bind", p, p]
     for p in _hidden(roots):
         cmd += ["--tmpfs", p]
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp"]
+    cmd += ["--chdir", "/tmp"]
     return [*cmd, python]
 
 

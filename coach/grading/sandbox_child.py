@@ -71,6 +71,11 @@ def private_root(binds: list[str], hide: list[str]) -> None:
     base = next(d for d in ("/mnt", "/media", "/srv", "/opt", "/var/tmp", "/tmp")
                 if os.path.isdir(d) and not any(b == d or b.startswith(d + "/") for b in binds))
     mount("tmpfs", base, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=64m,mode=0755")
+    # The private /tmp first: a bound folder inside /tmp (a clone or virtualenv there) then
+    # sits on top of it instead of being covered by it.
+    for name in ("tmp", "proc"):
+        os.makedirs(f"{base}/{name}", exist_ok=True)
+    mount("tmpfs", base + "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, "size=256m,mode=1777")
     for src in binds:
         dst = base + src
         if os.path.islink(src):
@@ -92,9 +97,6 @@ def private_root(binds: list[str], hide: list[str]) -> None:
     for path in hide:
         if os.path.isdir(base + path):
             mount("tmpfs", base + path, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=1m")
-    for name in ("tmp", "proc"):
-        os.makedirs(f"{base}/{name}", exist_ok=True)
-    mount("tmpfs", base + "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, "size=256m,mode=1777")
     mount("proc", base + "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
     os.chdir(base)
     mount(base, "/", None, _MS_MOVE)
