@@ -52,7 +52,13 @@ SLOW_TESTS: dict[str, tuple[str, ...]] = {
     "test_bench.py": ("test_help_probe_*", "test_tui_probe_*", "test_langchain_pipeline_*"),
     "test_evals_interviewer.py": ("test_small_run_on_the_real_engine_*",
                                   "test_command_prints_pass_rates_*",
-                                  "test_parallel_cases_give_the_same_outcomes"),
+                                  "test_parallel_cases_give_the_same_outcomes",
+                                  "test_an_llm_can_play_the_candidate"),  # 9 s
+    # each builds or re-reads the bank's vectors or a note index with the real model: 8-12 s
+    "test_index.py": ("test_incremental_build_edit_and_delete",),
+    "test_bank_vectors.py": ("test_the_shipped_vectors_are_current_*",
+                             "test_vectors_built_with_another_model_*"),
+    "test_tui_screens.py": ("test_notes_filter_read_and_search_by_meaning",),
     "test_evals_retrieval.py": ("test_command_reports_metrics_*",),
     "test_reports.py": ("test_html_report_renders_in_headless_chromium_*",),
     # the job-description test builds the note index of a fresh home (about 50 s)
