@@ -100,28 +100,31 @@ def _read_windows(path: Path) -> tuple[str, str, dict[str, str]] | None:
         return None
 
 
+def bank_rubrics(kb: KnowledgeBase) -> list[Rubric]:
+    """The rubric of every question of the bank, in question-id order."""
+    from coach.grading.rubric import rubric_for
+
+    return [rubric_for(bq.question) for _, bq in sorted(kb.questions.items())]
+
+
 def bank_windows(kb: KnowledgeBase, embedder: Embedder) -> dict[str, str]:
     """Every key point's model-answer window, found the way the grader finds it."""
     from coach.grading.grader import Grader
-    from coach.grading.rubric import rubric_for
 
     grader = Grader(embedder, run_code=False, verifier=False, behavioral_contrast=())
     out: dict[str, str] = {}
-    for _, bq in sorted(kb.questions.items()):
-        rubric = rubric_for(bq.question)
+    for rubric in bank_rubrics(kb):
         found = grader.find_model_windows(rubric)
         out.update({window_key(rubric, p): found.get(p.id, "") for p in rubric.points})
     return out
 
 
-def bank_texts(kb: KnowledgeBase) -> list[str]:
+def bank_texts(kb: KnowledgeBase, rubrics: list[Rubric] | None = None) -> list[str]:
     """The rubric texts of every question of the bank, each once, in question-id order."""
     from coach.grading.points import rubric_texts
-    from coach.grading.rubric import rubric_for
 
-    texts: list[str] = []
-    for _, bq in sorted(kb.questions.items()):
-        texts += rubric_texts(rubric_for(bq.question))
+    texts = [t for r in (rubrics if rubrics is not None else bank_rubrics(kb))
+             for t in rubric_texts(r)]
     return list(dict.fromkeys(texts))
 
 
@@ -174,26 +177,24 @@ def vectors_problem(kb: KnowledgeBase, root: Path, model: str = MODEL_NAME) -> s
     if stored[0] != model:
         return (f"{path}: the bank's rubric vectors were built with {stored[0]}, the grader "
                 f"uses {model} — {fix}")
-    keys = {text_key(t) for t in bank_texts(kb)}
+    rubrics = bank_rubrics(kb)
+    keys = {text_key(t) for t in bank_texts(kb, rubrics)}
     if stored[1] == bank_digest(list(keys), model):
-        return _windows_problem(kb, root, model, fix)
+        return _windows_problem(rubrics, root, model)
     have = BankVectors(path, model).keys()
     missing, unused = len(keys - have), len(have - keys)
     return (f"{path}: the bank's rubric vectors are stale ({missing} text(s) of the bank "
             f"not in the file, {unused} no longer used) — {fix}")
 
 
-def _windows_problem(kb: KnowledgeBase, root: Path, model: str, fix: str) -> str | None:
-    from coach.grading.rubric import rubric_for
-
+def _windows_problem(rubrics: list[Rubric], root: Path, model: str) -> str | None:
     path = windows_path(root)
+    fix = f"run '{BUILD_COMMAND}' (grades find the windows themselves until then)"
     stored = _read_windows(path)
     if stored is None:
         what = "missing" if not path.exists() else "unreadable"
         return f"{path}: the model-answer windows are {what} — {fix}"
-    keys = [window_key(r, p, model) for r in (rubric_for(bq.question)
-                                              for _, bq in sorted(kb.questions.items()))
-            for p in r.points]
+    keys = [window_key(r, p, model) for r in rubrics for p in r.points]
     if stored[0] == model and stored[1] == bank_digest(keys, model):
         return None
     return f"{path}: the model-answer windows do not match the bank — {fix}"
