@@ -14,31 +14,18 @@ from pydantic import (
     model_validator,
 )
 
-Track = Literal[
-    "fundamentals",
-    "data",
-    "algorithms",
-    "evaluation",
-    "deep-learning",
-    "genai",
-    "mlops",
-    "data-engineering",
-    "system-design",
-    "coding",
-    "behavioral",
-    "career",
-]
-TRACKS: tuple[str, ...] = Track.__args__  # type: ignore[attr-defined]
-Role = Literal["ml-engineer", "data-scientist", "mlops-engineer", "ai-engineer"]
-ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
-Difficulty = Literal["easy", "medium", "hard"]
-DIFFICULTIES: tuple[str, ...] = Difficulty.__args__  # type: ignore[attr-defined]
-Kind = Literal["technical", "behavioral", "system_design", "coding"]
-KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
-Dimension = Literal[
-    "requirements", "data", "features", "model", "serving", "monitoring", "tradeoffs", "scale"
-]
-DIMENSIONS: tuple[str, ...] = Dimension.__args__  # type: ignore[attr-defined]
+# The bank's words live in coach.knowledge.vocabulary (no pydantic); re-exported here.
+from coach.knowledge.vocabulary import DIFFICULTIES as DIFFICULTIES
+from coach.knowledge.vocabulary import DIMENSIONS as DIMENSIONS
+from coach.knowledge.vocabulary import KINDS as KINDS
+from coach.knowledge.vocabulary import ROLES as ROLES
+from coach.knowledge.vocabulary import TRACKS as TRACKS
+from coach.knowledge.vocabulary import Difficulty as Difficulty
+from coach.knowledge.vocabulary import Dimension as Dimension
+from coach.knowledge.vocabulary import Kind as Kind
+from coach.knowledge.vocabulary import Role as Role
+from coach.knowledge.vocabulary import Track as Track
+
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 

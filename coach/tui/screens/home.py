@@ -13,7 +13,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, Select
 from textual.widgets.selection_list import Selection
 
 from coach.errors import CoachError
-from coach.knowledge.models import DIFFICULTIES, ROLES, TRACKS
+from coach.knowledge.vocabulary import DIFFICULTIES, ROLES, TRACKS
 from coach.tui.screens.base import CoachScreen
 from coach.tui.widgets.warmup import WarmupIndicator
 
