@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from textual.widgets import Button, Static
@@ -22,6 +25,50 @@ LATER = ("coach.interview.session", "coach.knowledge.loader", "coach.grading.rub
 def test_home_screen_does_not_load_the_engine(coach_home: Path) -> None:
     loaded = loaded_by_home_screen(coach_home, LATER, idle=False)
     assert loaded == [], f"imported before the home screen showed: {loaded}"
+
+
+# Shows the home screen as `coach` does and prints which of the modules named in argv[1] were
+# imported when the first frame was drawn: the home screen reads its counts from the database
+# only after that frame (call_after_refresh), so that is when `load_status` is first called.
+_BEFORE_FIRST_FRAME = r"""
+import asyncio, sys
+from coach.services import build_services
+from coach.tui.app import CoachApp
+from coach.tui.screens.home import HomeScreen
+
+watched = sys.argv[1].split(",")
+seen = []
+after_paint = HomeScreen.load_status
+
+def load_status(self):
+    seen.append([m for m in watched if m in sys.modules])
+    return after_paint(self)
+
+HomeScreen.load_status = load_status
+
+async def main():
+    app = CoachApp(build_services(), warm_up=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        while not seen:
+            await pilot.pause(0.01)
+        assert isinstance(app.screen, HomeScreen)
+    print("LOADED", ",".join(seen[0]))
+
+asyncio.run(main())
+"""
+
+
+def test_first_frame_needs_neither_pydantic_nor_pydantic_settings(coach_home: Path) -> None:
+    # Reading the settings and drawing the form use plain Python; pydantic and
+    # pydantic-settings cost a fifth of a second before the first frame.
+    watched = ("pydantic", "pydantic_core", "pydantic_settings", "coach.knowledge.models")
+    out = subprocess.run([sys.executable, "-c", _BEFORE_FIRST_FRAME, ",".join(watched)],
+                         capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "COACH_HOME": str(coach_home)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    line = next(x for x in out.stdout.splitlines() if x.startswith("LOADED"))
+    loaded = [m for m in line.removeprefix("LOADED").strip().split(",") if m]
+    assert loaded == [], f"imported before the first frame: {loaded}"
 
 
 def test_home_fills_in_the_unfinished_session_and_reviews_due(services: Services) -> None:
