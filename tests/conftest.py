@@ -7,6 +7,7 @@ and nothing here may depend on which tests ran before in the same process.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
@@ -116,21 +117,39 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(autouse=True)
 def _detach_vector_store() -> Iterator[None]:
     """A command run in-process attaches its home's rubric-vector file (and its knowledge
-    folder's bank vectors) to the process-wide embedder; detach them after the test, so the
-    next test does not read another home's or another knowledge folder's file."""
+    folder's bank vectors) to the process-wide embedder; after the test the embedder is back
+    to the shipped bank's vectors and no home's file, so the next test does not read another
+    home's or another knowledge folder's file."""
     yield
     embeddings = sys.modules.get("coach.embeddings")
     shared = getattr(embeddings, "_shared", None)
     if shared is not None:
         shared.attach_store(None)
-        shared.attach_bank(None)
+        shared.attach_bank(_shipped_bank())
+
+
+@functools.cache
+def _shipped_bank():  # type: ignore[no-untyped-def]
+    """The rubric vectors shipped with the real knowledge (tests/test_bank_vectors.py checks
+    they are current): attached to the shared embedder between tests, as the services attach
+    them, so a test grading the real bank reads them instead of embedding every rubric."""
+    from coach.embeddings import BANK_VECTORS_FILE, BankVectors
+    from coach.paths import knowledge_dir
+
+    return BankVectors(knowledge_dir() / BANK_VECTORS_FILE)
 
 
 @pytest.fixture(scope="session")
 def embedder():  # type: ignore[no-untyped-def]
     from coach.embeddings import shared_embedder
 
-    return shared_embedder()
+    shared = shared_embedder()
+    shared.attach_bank(_shipped_bank())
+    # Room for every sentence of the bank's model answers and every rubric text (about 25,000
+    # vectors, 40 MB): the tests that grade the model answers and the one that reads them
+    # sentence by sentence share one worker and its cache (tests/test_knowledge_quality.py).
+    shared._cache_size = max(shared._cache_size, 60_000)
+    return shared
 
 
 @pytest.fixture(scope="session")
@@ -143,11 +162,17 @@ def kb():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def grader(embedder, kb):  # type: ignore[no-untyped-def]
-    """The grader the services wire: behavioral stories are compared with the bank's."""
+    """The grader as the services wire it: behavioral stories are compared with the bank's,
+    and the model-answer words shown beside an unverified point come from the file shipped
+    with the knowledge."""
+    from coach.grading.bank_vectors import ModelWindows, windows_path
     from coach.grading.grader import Grader
     from coach.grading.relevance import behavioral_rubrics
+    from coach.paths import knowledge_dir
 
-    return Grader(embedder, behavioral_contrast=lambda: behavioral_rubrics(kb))
+    grader = Grader(embedder, behavioral_contrast=lambda: behavioral_rubrics(kb))
+    grader.windows = ModelWindows(windows_path(knowledge_dir()))
+    return grader
 
 
 @pytest.fixture(scope="session")
