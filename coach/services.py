@@ -94,10 +94,15 @@ class Services:
 
     @property
     def index(self) -> NoteIndex:
+        from coach.embeddings import BankVectors
         from coach.retrieval.index import NoteIndex
+        from coach.retrieval.note_vectors import note_vectors_path
 
-        return self._get("index", lambda: NoteIndex(self.paths.index_dir, self.embedder,
-                                                    self.settings.chroma_url))
+        # The notes' chunk vectors ship with the knowledge: building the index embeds only
+        # chunks of notes edited since (a fresh install's first build takes seconds).
+        return self._get("index", lambda: NoteIndex(
+            self.paths.index_dir, self.embedder, self.settings.chroma_url,
+            shipped=BankVectors(note_vectors_path(knowledge_dir()))))
 
     def ready_index(self) -> NoteIndex:
         """The index, built or refreshed on first use in this process."""

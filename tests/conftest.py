@@ -139,6 +139,18 @@ def _shipped_bank():  # type: ignore[no-untyped-def]
     return BankVectors(knowledge_dir() / BANK_VECTORS_FILE)
 
 
+@functools.cache
+def _shipped_note_vectors():  # type: ignore[no-untyped-def]
+    """The notes' chunk vectors shipped with the real knowledge (checked current by
+    `coach knowledge check`): an index of the real notes builds from them, as the services'
+    index does, instead of embedding all 897 chunks in each worker."""
+    from coach.embeddings import BankVectors
+    from coach.paths import knowledge_dir
+    from coach.retrieval.note_vectors import note_vectors_path
+
+    return BankVectors(note_vectors_path(knowledge_dir()))
+
+
 @pytest.fixture(scope="session")
 def embedder():  # type: ignore[no-untyped-def]
     from coach.embeddings import shared_embedder
@@ -219,7 +231,7 @@ def built_index_dir(shared_index_dir: Path, embedder, kb) -> Path:  # type: igno
     """The shared index of the real notes, built (once per worker process)."""
     from coach.retrieval.index import NoteIndex
 
-    NoteIndex(shared_index_dir, embedder).build(kb)
+    NoteIndex(shared_index_dir, embedder, shipped=_shipped_note_vectors()).build(kb)
     return shared_index_dir
 
 
@@ -248,7 +260,7 @@ def services(request: pytest.FixtureRequest, coach_home: Path, kb) -> Iterator[S
     svc.set("embedder", embedder)
     svc.set("kb", kb)
     svc.set("grader", grader)
-    svc.set("index", NoteIndex(index_dir, embedder))
+    svc.set("index", NoteIndex(index_dir, embedder, shipped=_shipped_note_vectors()))
     yield svc
     if "repo" in svc._cache:
         svc.repo.db.close()

@@ -24,6 +24,7 @@ def check(run_code: bool = typer.Option(
     from coach.grading.bank_vectors import vectors_problem
     from coach.knowledge.loader import load_knowledge
     from coach.paths import knowledge_dir
+    from coach.retrieval.note_vectors import note_vectors_problem
 
     kb = load_knowledge(knowledge_dir())
     problems = [str(p) for p in kb.problems]
@@ -32,9 +33,8 @@ def check(run_code: bool = typer.Option(
         failing = _failing_references(kb)
         checked = sum(1 for q in kb.questions.values() if q.kind == "coding")
         problems += failing
-    stale = vectors_problem(kb, knowledge_dir())
-    if stale:
-        problems.append(stale)
+    problems += [p for p in (vectors_problem(kb, knowledge_dir()),
+                             note_vectors_problem(kb, knowledge_dir())) if p]
     for problem in problems:
         print(problem)
     if problems:
@@ -73,13 +73,15 @@ def _failing_references(kb: KnowledgeBase) -> list[str]:
 
 @knowledge_app.command("build-vectors")
 def build_vectors() -> None:
-    """Embed the bank's rubric texts into rubric-vectors.npz beside the knowledge, so first
-    grades need not embed them (run after editing questions; unchanged texts are kept)."""
+    """Embed the bank's rubric texts into rubric-vectors.npz and the notes' chunks into
+    note-vectors.npz beside the knowledge, so first grades and a first index build need not
+    embed them (run after editing questions or notes; unchanged texts are kept)."""
     from coach.embeddings import shared_embedder
     from coach.errors import CoachError
     from coach.grading.bank_vectors import build
     from coach.knowledge.loader import load_knowledge
     from coach.paths import knowledge_dir
+    from coach.retrieval import note_vectors
 
     root = knowledge_dir()
     kb = load_knowledge(root)
@@ -89,6 +91,7 @@ def build_vectors() -> None:
                          "the vectors again")
     try:
         result = build(kb, root, shared_embedder())
+        notes = note_vectors.build(kb, root, shared_embedder())
     except OSError as exc:
         raise CoachError(f"cannot write the rubric vectors in {root}: {exc.strerror or exc} "
                          "— make the knowledge folder writable and run this again") from exc
@@ -96,6 +99,8 @@ def build_vectors() -> None:
           f"questions ({result.embedded} embedded now, {result.dropped} unused dropped) and "
           f"the model-answer windows of {result.windows} key points, "
           f"{result.size_bytes / 1e6:.1f} MB")
+    print(f"wrote {notes.path}: {notes.texts} chunks of {len(kb.notes)} notes "
+          f"({notes.embedded} embedded now), {notes.path.stat().st_size / 1e6:.1f} MB")
 
 
 @knowledge_app.command("stats")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from coach.embeddings import DIM, Embedder
+from coach.embeddings import DIM, BankVectors, Embedder, text_key
 from coach.errors import CoachError
 from coach.knowledge.loader import KnowledgeBase
 from coach.retrieval.chunking import Chunk, chunk_note, note_hash
@@ -76,10 +76,14 @@ def _client(path: Path, url: str) -> Any:
 class NoteIndex:
     """Chunks of every note in Chroma; Chroma's own embedding function never runs."""
 
-    def __init__(self, path: Path, embedder: Embedder, url: str = "") -> None:
+    def __init__(self, path: Path, embedder: Embedder, url: str = "",
+                 shipped: BankVectors | None = None) -> None:
         self.path = path
         self.url = url
         self.embedder = embedder
+        self.shipped = shipped
+        """The chunk vectors shipped with the notes (`note_vectors.py`): a chunk found there
+        is not embedded again."""
         self._client_obj: Any = None
         self._collection: Any = None
         self._count: int | None = None
@@ -155,7 +159,15 @@ class NoteIndex:
     def _add(self, batch: Sequence[tuple[Chunk, str, str]]) -> None:
         if not batch:
             return
-        vectors = self.embedder.encode_uncached([c.embed_text for c, _, _ in batch])
+        texts = [c.embed_text for c, _, _ in batch]
+        keys = [text_key(t) for t in texts]
+        shipped: dict[str, Any] = {}
+        if self.shipped is not None and self.shipped.model == self.embedder.fingerprint:
+            shipped = self.shipped.get_many(keys)  # they serve only the model they came from
+        todo = [t for t, k in zip(texts, keys, strict=True) if k not in shipped]
+        fresh = dict(zip(todo, self.embedder.encode_uncached(todo), strict=True)) if todo else {}
+        vectors = [shipped[k] if k in shipped else fresh[t]
+                   for t, k in zip(texts, keys, strict=True)]
         self.collection.add(
             ids=[c.id for c, _, _ in batch],
             embeddings=[v.tolist() for v in vectors],
