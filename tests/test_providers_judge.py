@@ -84,6 +84,29 @@ def test_the_answer_is_fenced_and_cannot_close_its_delimiter(grader, rubric) -> 
     assert tag.startswith("answer-") and f"</{tag}>" in user
 
 
+def test_the_judge_counts_hints_with_the_offline_graders_policy(grader, rubric) -> None:  # type: ignore[no-untyped-def]
+    """The combined grade and the feedback charge hints at the running grader's rate, not at
+    a copy of the default one."""
+    from dataclasses import replace
+
+    from coach.grading.feedback import feedback_lines
+    from coach.providers.combine import combine, llm_score
+    from coach.providers.judge import JudgeReply, check
+
+    offline = grader.grade(rubric, GOOD, hints_used=2)
+    reply = JudgeReply.model_validate(verdict(**{
+        "log-odds": "adds 0.7 to the log-odds of churn",
+        "odds-ratio": "each ticket roughly doubles the odds of churn"}))
+    checked = check(reply, rubric, GOOD, [], grader.embedder)
+    strict = replace(grader.policy, hint_penalty=grader.policy.hint_penalty + 0.5)
+    assert llm_score(checked, offline) - llm_score(checked, offline, strict) == pytest.approx(
+        1.0, abs=0.051)  # two hints, 0.5 more each
+    assert combine(offline, checked, "fake", strict).llm.score == llm_score(  # type: ignore[union-attr]
+        checked, offline, strict)
+    hints = [f.text for f in feedback_lines(offline, rubric, policy=strict) if "Hints" in f.text]
+    assert hints == [f"Hints used: 2 (−{strict.hint_penalty} each)."]
+
+
 def test_a_failed_judge_falls_back_to_the_labelled_offline_grade(grader, rubric) -> None:  # type: ignore[no-untyped-def]
     down = ProviderUnavailable("server down", "server error (503)")
     fake = FakeProvider([down, down, down], max_retries=2)

@@ -99,7 +99,8 @@ class BehavioralGrader:
                       flags=flags, hints_used=hints_used)
         # When the story fits another question, the feedback says which one.
         grade.feedback = feedback_lines(
-            grade, rubric, off_question=other.closest_prompt if other is not None else None)
+            grade, rubric, off_question=other.closest_prompt if other is not None else None,
+            policy=policy)
         return grade
 
     def _other_story(self, rubric: Rubric, main: Answer) -> StoryFit | None:

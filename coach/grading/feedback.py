@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from coach.grading.models import RESTATED, Feedback, FeedbackKind, Flag, Grade
-from coach.grading.policy import DEFAULT_POLICY
+from coach.grading.policy import DEFAULT_POLICY, ScoringPolicy
 
 if TYPE_CHECKING:
     from coach.grading.rubric import Rubric
@@ -50,10 +50,11 @@ def _listed(texts: Iterable[str]) -> str:
     return "; ".join(t.strip().rstrip(".") for t in texts) + "."
 
 
-def feedback_lines(grade: Grade, rubric: Rubric, *,
-                   off_question: str | None = None) -> list[Feedback]:
+def feedback_lines(grade: Grade, rubric: Rubric, *, off_question: str | None = None,
+                   policy: ScoringPolicy = DEFAULT_POLICY) -> list[Feedback]:
     """Plain-language feedback built only from the graded facts. `off_question` is the
-    prompt of the other question a behavioral story fits instead, when it was flagged so."""
+    prompt of the other question a behavioral story fits instead, when it was flagged so;
+    `policy` is the grader's (the hint penalty it names)."""
     lines: list[Feedback] = []
 
     def add(kind: FeedbackKind, text: str) -> None:
@@ -100,7 +101,7 @@ def feedback_lines(grade: Grade, rubric: Rubric, *,
         if star.ownership in ("we", "none"):
             add(FeedbackKind.STORY, "Say what you did yourself — use “I” for your own actions.")
     if grade.hints_used:
-        penalty = DEFAULT_POLICY.hint_penalty
+        penalty = policy.hint_penalty
         add(FeedbackKind.HINTS, f"Hints used: {grade.hints_used} (−{penalty} each).")
     return lines
 

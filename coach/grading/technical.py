@@ -70,7 +70,7 @@ class TechnicalGrader:
             missed=[k.id for k in points if k.status == "missed"], misconceptions=miscon,
             code=code, flags=flags, hints_used=hints_used, coverage=round(fraction, 4),
         )
-        grade.feedback = feedback_lines(grade, rubric)
+        grade.feedback = feedback_lines(grade, rubric, policy=policy)
         return grade
 
     def _answer_level_flags(self, main: Answer, rubric: Rubric, flags: list[str],

@@ -39,7 +39,7 @@ from coach.grading.models import (
     Quote,
     level_for,
 )
-from coach.grading.policy import DEFAULT_POLICY
+from coach.grading.policy import DEFAULT_POLICY, ScoringPolicy
 from coach.grading.rubric import Rubric
 from coach.providers.base import ChatProvider
 from coach.providers.errors import reason_of
@@ -49,24 +49,23 @@ from coach.providers.redact import redact
 GUARD_FLAGS = frozenset({Flag.INSTRUCTIONS_TO_GRADER, Flag.KEYWORD_LIST, Flag.OFF_TOPIC,
                          Flag.REPEATS_QUESTION, Flag.NO_CONTENT})
 NO_LLM_FLAGS = frozenset({Flag.EMPTY, Flag.NO_ANSWER, Flag.GIBBERISH})
-# The offline grader's fixed credits and penalties (policy.py), so both scores count alike.
-PROMPTED_CREDIT = DEFAULT_POLICY.prompted_credit
-MISCONCEPTION_PENALTY = DEFAULT_POLICY.misconception_penalty
-HINT_PENALTY = DEFAULT_POLICY.hint_penalty
 CREDIT = {"covered": 1.0, "partial": 0.5, "missed": 0.0, "contradicted": 0.0}
 VERDICT_OF = {"covered": "stated", "partial": "partial", "missed": "absent",
               "contradicted": "contradicted"}
 
 
-def llm_score(checked: CheckedVerdict, offline: Grade) -> float:
+def llm_score(checked: CheckedVerdict, offline: Grade,
+              policy: ScoringPolicy = DEFAULT_POLICY) -> float:
+    """The judge's score, with the offline grader's credits and penalties (its policy), so
+    both scores count alike."""
     wrong_offline = {k.id for k in offline.key_points if k.verdict == "contradicted"}
     total = sum(p.weight for p in checked.points) or 1.0
-    credit = sum(p.weight * CREDIT[p.status] * (PROMPTED_CREDIT if p.source.startswith(
+    credit = sum(p.weight * CREDIT[p.status] * (policy.prompted_credit if p.source.startswith(
         "followup") else 1.0) for p in checked.points if p.id not in wrong_offline)
     score = 5.0 * credit / total
     errors = len(offline.misconceptions) + len(wrong_offline | {
         p.id for p in checked.points if p.status == "contradicted"}) + len(checked.wrong_claims)
-    score -= MISCONCEPTION_PENALTY * errors + HINT_PENALTY * offline.hints_used
+    score -= policy.misconception_penalty * errors + policy.hint_penalty * offline.hints_used
     return round(max(0.0, min(5.0, score)), 1)
 
 
@@ -100,20 +99,25 @@ def merged_points(offline: Grade, checked: CheckedVerdict) -> list[KeyPointResul
     return out
 
 
-def _offline_after_judge(offline: Grade, checked: CheckedVerdict) -> float:
+def _offline_after_judge(offline: Grade, checked: CheckedVerdict,
+                         policy: ScoringPolicy) -> float:
     """The offline score less the credit of points the judge showed to be contradicted."""
     total = sum(k.weight for k in offline.key_points) or 1.0
     wrong = {p.id for p in checked.points if p.status == "contradicted"}
     lost = sum(k.weight * k.confidence for k in offline.key_points
                if k.id in wrong and k.verdict != "contradicted")
     n = sum(1 for k in offline.key_points if k.id in wrong and k.verdict != "contradicted")
-    score = offline.score - 5.0 * lost / total - MISCONCEPTION_PENALTY * n
+    score = offline.score - 5.0 * lost / total - policy.misconception_penalty * n
     return round(max(0.0, score), 1)
 
 
-def combine(offline: Grade, checked: CheckedVerdict, provider: str) -> Grade:
-    judged = llm_score(checked, offline)
-    base = _offline_after_judge(offline, checked) if offline.code is None else offline.score
+def combine(offline: Grade, checked: CheckedVerdict, provider: str,
+            policy: ScoringPolicy = DEFAULT_POLICY) -> Grade:
+    """The offline grade and the checked judge verdict as one grade; `policy` is the offline
+    grader's (its credits and penalties apply to both scores)."""
+    judged = llm_score(checked, offline, policy)
+    base = (_offline_after_judge(offline, checked, policy) if offline.code is None
+            else offline.score)
     combined = round((base + judged) / 2, 1)
     guards = sorted(GUARD_FLAGS & set(offline.flags))
     if offline.code is not None:
@@ -180,4 +184,4 @@ class CombinedGrader:
         except CoachError as exc:
             return fallback(base, exc, provider, getattr(self.chat, "_key", ""))
         checked = check(verdict, rubric, answer, list(followups), self.offline.embedder)
-        return combine(base, checked, provider)
+        return combine(base, checked, provider, self.offline.policy)
