@@ -8,12 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from textual.widgets import Button, Static
+import pytest
+from textual.widgets import Button, Select, Static
 from tui_support import loaded_by_home_screen, wait_for
 
 from coach.interview.session import Interview, SessionConfig
 from coach.services import Services
 from coach.tui.app import CoachApp
+from coach.tui.screens import home as home_module
 from coach.tui.screens.home import HomeScreen
 
 # Modules the home screen does not need: the engine, the knowledge loader, the other screens
@@ -89,3 +91,39 @@ def test_home_fills_in_the_unfinished_session_and_reviews_due(services: Services
             await wait_for(pilot, lambda: type(app.screen).__name__ == "InterviewScreen")
 
     asyncio.run(run())
+
+
+def test_home_selects_open_and_choose_exactly_like_textual_selects(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The home screen's selects build their option list when first opened; opened by key or
+    by mouse, they look the same as Textual's own Select and choose the same values."""
+    settings = services.settings
+    interview = settings.interview.model_copy(update={"role": "mlops-engineer"})
+    monkeypatch.setattr(services, "settings", settings.model_copy(update={"interview": interview}))
+
+    async def use_the_form() -> tuple[str, str, str, str]:
+        app = CoachApp(services, warm_up=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
+            home = app.screen
+            await wait_for(pilot, lambda: "…" not in str(home.query_one("#due", Static).content))
+            role = home.query_one("#role", Select)
+            role.focus()
+            await pilot.press("enter")
+            await pilot.pause()
+            by_key = app.export_screenshot()
+            await pilot.press("down", "enter")
+            await pilot.pause()
+            await pilot.click("#mode")
+            await pilot.pause()
+            by_mouse = app.export_screenshot()
+            await pilot.press("down", "enter")
+            await pilot.pause()
+            config = home.read_config()  # type: ignore[attr-defined]
+            return by_key, by_mouse, config.role, config.mode
+
+    ours = asyncio.run(use_the_form())
+    monkeypatch.setattr(home_module, "FormSelect", Select)
+    textuals = asyncio.run(use_the_form())
+    assert ours[2:] == ("ai-engineer", "mock")  # the list opens on the current value
+    assert ours == textuals

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.widgets import Button, Footer, Header, Input, Label, Select, SelectionList, Static
+from textual.widgets._select import SelectCurrent, SelectOverlay
 from textual.widgets.selection_list import Selection
 
 from coach.errors import CoachError
@@ -23,6 +26,70 @@ if TYPE_CHECKING:
 
 MODES = [("practice — feedback after each answer, hints", "practice"),
          ("mock — timed, feedback at the end", "mock")]
+
+
+class FormSelect(Select[str]):
+    """A Select whose option list (hidden until it opens) is built when it first opens.
+
+    Building the three hidden lists was an eighth of the work before the home screen's first
+    frame; opened, the list looks and behaves as Select's own.
+    """
+
+    def compose(self) -> ComposeResult:
+        yield SelectCurrent(self.prompt)
+
+    def _overlay(self) -> SelectOverlay | None:
+        try:
+            return self.query_one(SelectOverlay)
+        except NoMatches:
+            return None
+
+    async def _build_overlay(self) -> None:
+        if self._overlay() is not None:
+            return
+        overlay = SelectOverlay(type_to_search=self._type_to_search)
+        overlay.compact = self.compact
+        await self.mount(overlay)
+        super()._setup_options_renderables()
+        # As Select does whenever the value changes: the list highlights the current value.
+        for index, (_prompt, value) in enumerate(self._options):
+            if value == self.value:
+                overlay.highlighted = index
+                break
+
+    def _setup_options_renderables(self) -> None:
+        if self._overlay() is not None:
+            super()._setup_options_renderables()
+
+    def _watch_value(self, value: str | Any) -> None:
+        if self._overlay() is not None:
+            super()._watch_value(value)
+            return
+        self._value = value
+        try:
+            current = self.query_one(SelectCurrent)
+        except NoMatches:
+            return
+        if value == self.NULL:
+            current.update(self.NULL)
+        else:
+            current.update(next(prompt for prompt, option in self._options if option == value))
+        self.post_message(self.Changed(self, value))
+
+    def _watch_expanded(  # type: ignore[override]  # async until the list is built
+            self, expanded: bool) -> Coroutine[Any, Any, None] | None:
+        if self._overlay() is not None:
+            super()._watch_expanded(expanded)
+            return None
+        return self._expand_built()
+
+    async def _expand_built(self) -> None:
+        await self._build_overlay()
+        super()._watch_expanded(self.expanded)
+
+    async def action_show_overlay(self) -> None:  # type: ignore[override]
+        await self._build_overlay()
+        super().action_show_overlay()
 
 
 class HomeScreen(CoachScreen[None]):
@@ -47,11 +114,11 @@ class HomeScreen(CoachScreen[None]):
                 setup.border_title = "New interview"
                 with Horizontal(classes="row"):
                     yield Label("Role", classes="field")
-                    yield Select([(r, r) for r in ROLES], value=settings.interview.role,
+                    yield FormSelect([(r, r) for r in ROLES], value=settings.interview.role,
                                  allow_blank=False, compact=True, id="role")
                 with Horizontal(classes="row"):
                     yield Label("Difficulty", classes="field")
-                    yield Select([("adaptive", "adaptive"), *[(d, d) for d in DIFFICULTIES]],
+                    yield FormSelect([("adaptive", "adaptive"), *[(d, d) for d in DIFFICULTIES]],
                                  value="adaptive", allow_blank=False, compact=True,
                                  id="difficulty")
                 with Horizontal(classes="row"):
@@ -60,7 +127,7 @@ class HomeScreen(CoachScreen[None]):
                                 compact=True, id="questions")
                 with Horizontal(classes="row"):
                     yield Label("Mode", classes="field")
-                    yield Select(MODES, value="practice", allow_blank=False, compact=True,
+                    yield FormSelect(MODES, value="practice", allow_blank=False, compact=True,
                                  id="mode")
                 with Horizontal(classes="row"):
                     yield Label("Job desc.", classes="field")
