@@ -11,12 +11,9 @@ converts the value exactly as before.
 
 from __future__ import annotations
 
-import difflib
-import json
 import math
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from contextlib import suppress
 from functools import cache
@@ -386,6 +383,8 @@ def _nested_env(name: str, env: dict[str, str]) -> dict[str, Any]:
                 node = node.setdefault(key, {})
         target = _next_target(name, target, last, inner)
         if target is None and name == "keys" and env_val:
+            import json
+
             # A value below the keys table may be JSON (pydantic-settings tried it).
             with suppress(ValueError):
                 env_val = json.loads(env_val)
@@ -415,6 +414,8 @@ def _env_source(environ: Mapping[str, str]) -> dict[str, Any]:
         if value is None:
             value = _nested_env(name, env) or None
         else:
+            import json
+
             try:
                 value = json.loads(value)
             except ValueError:
@@ -434,6 +435,8 @@ def _env_source(environ: Mapping[str, str]) -> dict[str, Any]:
 def _toml_source(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
+    import tomllib  # only when there is a file to read
+
     if path.is_dir():
         raise ConfigError(f"{path}: is a folder, not a config file — remove it (or "
                           "point COACH_CONFIG at a TOML file)")
@@ -485,6 +488,8 @@ def _load(overrides: dict[str, Any], config_file: Path | None, where: str) -> di
 
 def _closest(loc: tuple[int | str, ...]) -> str:
     """'; did you mean ...?' naming the nearest valid setting at the same level, if any."""
+    import difflib
+
     level = "Settings"
     for part in loc[:-1]:
         if level != "Settings" or part != "interview":
