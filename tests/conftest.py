@@ -153,6 +153,11 @@ def _shipped_note_vectors():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
+def shipped_note_vectors():  # type: ignore[no-untyped-def]
+    return _shipped_note_vectors()
+
+
+@pytest.fixture(scope="session")
 def embedder():  # type: ignore[no-untyped-def]
     from coach.embeddings import shared_embedder
 

@@ -38,9 +38,12 @@ def small_kb(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built_index(tmp_path_factory: pytest.TempPathFactory, embedder) -> NoteIndex:  # type: ignore[no-untyped-def]
+def built_index(tmp_path_factory: pytest.TempPathFactory, embedder,  # type: ignore[no-untyped-def]
+                shipped_note_vectors) -> NoteIndex:
+    """Built as the services build it, from the chunk vectors shipped with the notes (the
+    build that embeds is test_incremental_build_edit_and_delete's)."""
     root = tmp_path_factory.mktemp("idx")
-    index = NoteIndex(root / "index", embedder)
+    index = NoteIndex(root / "index", embedder, shipped=shipped_note_vectors)
     index.build(load_knowledge(_copy_notes(root / "knowledge")))
     return index
 
@@ -113,15 +116,16 @@ def test_exact_search_agrees_with_chroma_and_repeats(built_index: NoteIndex, emb
     assert scores == sorted(scores, reverse=True)
 
 
-def test_chroma_default_embedding_function_never_runs(small_kb: Path, tmp_path: Path,
-                                                      embedder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_chroma_default_embedding_function_never_runs(small_kb: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                      embedder, shipped_note_vectors,
+                                                      monkeypatch) -> None:
     import chromadb.utils.embedding_functions as efs
 
     def boom(*args: object, **kwargs: object) -> None:
         raise AssertionError("Chroma's default embedding function ran")
 
     monkeypatch.setattr(efs.DefaultEmbeddingFunction, "__call__", boom)
-    index = NoteIndex(tmp_path / "index", embedder)
+    index = NoteIndex(tmp_path / "index", embedder, shipped=shipped_note_vectors)
     index.build(load_knowledge(small_kb))
     assert index.search("gradient descent learning rate", 1)
 
