@@ -58,7 +58,10 @@ SLOW_TESTS: dict[str, tuple[str, ...]] = {
     # each builds or re-reads the bank's vectors or a note index with the real model: 8-12 s
     "test_index.py": ("test_incremental_build_edit_and_delete",),
     "test_bank_vectors.py": ("test_the_shipped_vectors_are_current_*",
-                             "test_vectors_built_with_another_model_*"),
+                             "test_vectors_built_with_another_model_*",
+                             "test_an_edited_text_is_embedded_*",  # a second model: 15 s
+                             "test_check_reports_stale_vectors_*"),  # 2 builds, 4 checks: 13 s
+    "test_note_vectors.py": ("*",),  # builds and checks chunk vectors with the model: 6-9 s
     "test_tui_screens.py": ("test_notes_filter_read_and_search_by_meaning",),
     "test_evals_retrieval.py": ("test_command_reports_metrics_*",),
     "test_reports.py": ("test_html_report_renders_in_headless_chromium_*",),
