@@ -127,3 +127,24 @@ def test_home_selects_open_and_choose_exactly_like_textual_selects(
     textuals = asyncio.run(use_the_form())
     assert ours[2:] == ("ai-engineer", "mock")  # the list opens on the current value
     assert ours == textuals
+
+
+def test_focus_of_the_setup_column_restyles_all_it_needs(services: Services) -> None:
+    """The setup column restyles only itself when its focus changes; a full restyle of the
+    screen afterwards (Textual's own way) must not change a single cell."""
+
+    async def run() -> None:
+        app = CoachApp(services, warm_up=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
+            home = app.screen
+            await wait_for(pilot, lambda: "…" not in str(home.query_one("#due", Static).content))
+            for target in ("#questions", "#setup", "#start", "#setup"):
+                home.query_one(target).focus()
+                await pilot.pause()
+                shown = app.export_screenshot()
+                app.update_styles(home)
+                await pilot.pause()
+                assert app.export_screenshot() == shown, f"focus on {target}"
+
+    asyncio.run(run())
