@@ -36,7 +36,13 @@ class FormSelect(Select[str]):
     """
 
     def compose(self) -> ComposeResult:
-        yield SelectCurrent(self.prompt)
+        current = SelectCurrent(self.prompt)
+        # Styled once as holding a value (it holds one before the first frame), rather than
+        # restyled when the value arrives on mount.
+        if self._value != self.NULL:
+            current.set_reactive(SelectCurrent.has_value, True)
+            current.add_class("-has-value", update=False)
+        yield current
 
     def _overlay(self) -> SelectOverlay | None:
         try:
