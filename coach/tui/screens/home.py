@@ -6,7 +6,7 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -124,6 +124,7 @@ class HomeScreen(CoachScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.unfinished: Session | None = None
+        self._shown = False
 
     def compose(self) -> ComposeResult:
         settings = self.coach.services.settings
@@ -176,6 +177,15 @@ class HomeScreen(CoachScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#setup").focus()
+
+    @on(events.ScreenResume)
+    def _styled_on_mount(self, event: events.ScreenResume) -> None:
+        """On its first showing, every widget here was styled a moment ago as it mounted; the
+        restyle of the whole screen Textual does on each resume would repeat that work
+        before the first frame (a test checks a full restyle then changes nothing)."""
+        if not self._shown:
+            self._shown = True
+            event.refresh_styles = False
 
     def on_screen_resume(self) -> None:
         # Also sent when the screen is first shown. The counts are read after the screen has
