@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
@@ -19,6 +20,8 @@ from coach.tui.messages import WarmupChanged
 if TYPE_CHECKING:
     from coach.interview.session import SessionConfig
     from coach.services import Services
+
+SCREENS_CSS = Path(__file__).with_name("screens.tcss")
 
 
 class CoachApp(App[None]):
@@ -52,6 +55,7 @@ class CoachApp(App[None]):
         """Seed for sessions started from the home screen (None: a new plan each time)."""
         self._warm_up = warm_up
         self.keymap: dict[str, str] = {}
+        self._screens_css = False
 
     # -- start-up ---------------------------------------------------------------------------
 
@@ -61,6 +65,8 @@ class CoachApp(App[None]):
         self._apply_theme(self.services.settings.theme)
         self._apply_keys(self.services.settings.keys)
         self.push_screen(HomeScreen())
+        # The other screens' rules are not needed for the home screen's first frame.
+        self.call_after_refresh(self.load_screens_css)
         if self.start_config is not None:
             self.start_session(self.start_config)
         elif self.resume_id:
@@ -71,6 +77,14 @@ class CoachApp(App[None]):
             self.call_after_refresh(self.call_after_refresh, self.warm_up)
         else:
             self.warm_state = "ready"
+
+    def load_screens_css(self) -> None:
+        """Add the other screens' rules (screens.tcss) after the home screen's (app.tcss), as
+        if one file; done before any other screen opens."""
+        if not self._screens_css:
+            self._screens_css = True
+            self.stylesheet.read(SCREENS_CSS)
+            self.stylesheet.parse()
 
     def _apply_theme(self, name: str) -> None:
         if name not in self.available_themes:
@@ -124,6 +138,7 @@ class CoachApp(App[None]):
     def _open(self, screen_type: type[Screen[Any]], *args: Any, **kwargs: Any) -> None:
         if isinstance(self.screen, screen_type) and not args and not kwargs:
             return
+        self.load_screens_css()
         self.push_screen(screen_type(*args, **kwargs))
 
     def action_help(self) -> None:
@@ -135,6 +150,7 @@ class CoachApp(App[None]):
         from coach.tui.screens.notes import NotesScreen
 
         if note_id:
+            self.load_screens_css()
             self.push_screen(NotesScreen(note_id=note_id))
         else:
             self._open(NotesScreen)
@@ -163,16 +179,19 @@ class CoachApp(App[None]):
     def start_session(self, config: SessionConfig) -> None:
         from coach.tui.screens.interview import InterviewScreen
 
+        self.load_screens_css()
         self.push_screen(InterviewScreen(config=config))
 
     def resume_session(self, session_id: str) -> None:
         from coach.tui.screens.interview import InterviewScreen
 
+        self.load_screens_css()
         self.push_screen(InterviewScreen(resume=session_id))
 
     def open_report(self, session_id: str, replace: bool = False) -> None:
         from coach.tui.screens.report import ReportScreen
 
+        self.load_screens_css()
         if replace:
             self.switch_screen(ReportScreen(session_id))
         else:
