@@ -452,6 +452,10 @@ def _collect(proc: subprocess.Popen[bytes], spec: bytes, read_end: int, nonce: s
     return lines, stderr, False
 
 
+KILL_WAIT_SECONDS = 10.0
+"""Longest wait for a killed run's processes to be gone."""
+
+
 def _children(pid: int) -> list[int]:
     try:
         text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
@@ -466,6 +470,7 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
     it goes, so nothing the code started (daemons included) outlives the run. Without a
     layer, the child's session is killed."""
     inits = _children(proc.pid)
+    spaces = {ns for ns in map(_pid_ns, inits) if ns and ns != _pid_ns(os.getpid())}
     for pid in inits:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGKILL)
@@ -476,12 +481,32 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + KILL_WAIT_SECONDS
     for pid in inits:
         while time.monotonic() < deadline and _alive(pid):
             time.sleep(0.01)
+    # The kernel ends the rest of the namespace with its first process, but on a loaded
+    # machine a few hundred processes can still be seen exiting for a moment after it: the
+    # run is over when none is left (usually at the first look).
+    while spaces and time.monotonic() < deadline and _live_in(spaces):
+        time.sleep(0.01)
     if proc.stderr is not None:
         proc.stderr.close()
+
+
+def _pid_ns(pid: int) -> str:
+    try:
+        return os.readlink(f"/proc/{pid}/ns/pid")
+    except OSError:
+        return ""
+
+
+def _live_in(spaces: set[str]) -> bool:
+    """Some process that is not a zombie belongs to one of these PID namespaces."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and _pid_ns(int(entry)) in spaces and _alive(int(entry)):
+            return True
+    return False
 
 
 def _alive(pid: int) -> bool:
