@@ -43,7 +43,6 @@ def coach_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 SLOW_TESTS: dict[str, tuple[str, ...]] = {
     "test_knowledge_quality.py": ("*",),  # the whole bank: embedded, graded, references run
     "test_coding_references.py": ("*",),  # every reference solution in the sandbox
-    "test_grader.py": ("test_every_bank_behavioral_story_stays_on_topic_*",),  # 22 CPU-s
     "test_cli.py": ("test_search_cli",),  # builds the worker's index of every note: 65 CPU-s
     "test_sandbox_escapes.py": ("*",),  # each escape against the real isolation layer
     "test_sandbox_kinds.py": ("test_a_torch_solution_runs_within_the_limits",

@@ -124,8 +124,7 @@ def test_duplicate_question_ids_and_orphan_banks(kdir: Path) -> None:
     assert "orphan.questions.yaml:1: question bank without a note" in problems
 
 
-def test_coding_reference_that_does_not_parse(kdir: Path) -> None:
-    bank = """questions:
+CODING_BANK = """questions:
   - id: good-code
     kind: coding
     prompt: Write add(a, b) returning the sum of two numbers.
@@ -133,7 +132,7 @@ def test_coding_reference_that_does_not_parse(kdir: Path) -> None:
     roles: [ml-engineer]
     signature: "def add(a: int, b: int) -> int:"
     reference_solution: |
-      def add(a, b)
+      def add(a, b):
           return a + b
     tests:
       - {name: zeros, args: [0, 0], expected: 0}
@@ -150,11 +149,31 @@ def test_coding_reference_that_does_not_parse(kdir: Path) -> None:
         probe: How does the cost grow with the input?
     model_answer: Return a plus b; it is constant time and needs no extra memory at all.
 """
+
+
+def test_coding_reference_that_does_not_parse(kdir: Path) -> None:
+    bank = CODING_BANK.replace("def add(a, b):", "def add(a, b)")
     (kdir / "fundamentals" / "good.questions.yaml").write_text(bank)
     problems = _problems(kdir)
     assert len(problems) == 1
     assert "reference_solution" in problems[0] and "does not parse" in problems[0]
     assert problems[0].split(":")[1] == "8"
+
+
+def test_cli_check_runs_each_reference_and_names_the_one_that_fails(kdir: Path) -> None:
+    """`coach knowledge check` runs every reference solution against its own tests; one that
+    parses but computes the wrong thing is named with its tests, and --no-run-code skips it."""
+    bank = CODING_BANK.replace("return a + b", "return a - b")
+    (kdir / "fundamentals" / "good.questions.yaml").write_text(bank)
+    assert _problems(kdir) == []  # it parses: only running it shows the fault
+    env = {"COACH_KNOWLEDGE_DIR": str(kdir)}
+    proc = run_cli("knowledge", "check", env=env)
+    assert proc.returncode == 1
+    lines = [line for line in proc.stdout.splitlines() if "reference_solution of" in line]
+    assert len(lines) == 1 and "good-code passes 1/5 of its tests" in lines[0], proc.stdout
+    assert "ones" in lines[0] and " — " in lines[0]
+    skipped = run_cli("knowledge", "check", "--no-run-code", env=env)
+    assert "reference_solution of" not in skipped.stdout
 
 
 def test_cli_check_lists_every_problem_and_exits_1(kdir: Path) -> None:
