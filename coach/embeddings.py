@@ -315,6 +315,44 @@ class BankVectors:
         tmp.replace(path)
 
 
+def refresh_vector_file(path: Path, texts: Sequence[str], embedder: Embedder) -> tuple[int, int]:
+    """Write the vectors of `texts` to a shipped vector file (`BankVectors` format): a text
+    already in the file keeps its vector, only the others are embedded. Returns (texts
+    embedded now, entries of the previous file no longer used)."""
+    keys = [text_key(t) for t in texts]
+    previous = BankVectors(path, embedder.fingerprint)
+    kept = previous.get_many(keys) if path.exists() else {}
+    todo = [t for t, k in zip(texts, keys, strict=True) if k not in kept]
+    vectors = dict(kept)
+    if todo:
+        vecs = embedder.encode_uncached(todo)
+        vectors.update({text_key(t): v for t, v in zip(todo, vecs, strict=True)})
+    dropped = len(previous) - len(kept) if path.exists() else 0
+    BankVectors.write(path, vectors, embedder.fingerprint)
+    return len(todo), dropped
+
+
+def vector_file_problem(path: Path, texts: Sequence[str], model: str, *, what: str,
+                        user: str, unit: str, fix: str) -> str | None:
+    """One line when a shipped vector file does not hold exactly the vectors of `texts` for
+    `model` (missing, unreadable, built with another model, or stale), ending with `fix`;
+    None when it is current. `what` names the file's contents ("the notes' chunk vectors"),
+    `user` what reads it, `unit` one of its texts ("chunk(s) of the notes")."""
+    if not path.exists():
+        return f"{path}: {what} are missing — {fix}"
+    stored = BankVectors.stored_digest(path)
+    if stored is None:
+        return f"{path}: {what} cannot be read — {fix}"
+    if stored[0] != model:
+        return f"{path}: {what} were built with {stored[0]}, {user} uses {model} — {fix}"
+    keys = {text_key(t) for t in texts}
+    if stored[1] == bank_digest(list(keys), model):
+        return None
+    have = BankVectors(path, model).keys()
+    return (f"{path}: {what} are stale ({len(keys - have)} {unit} not in the file, "
+            f"{len(have - keys)} no longer used) — {fix}")
+
+
 class VectorStore:
     """Vectors of recurring texts in a small SQLite file, keyed by model and text hash.
 

@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coach.embeddings import BANK_VECTORS_FILE, MODEL_NAME, BankVectors, bank_digest, text_key
+from coach.embeddings import (
+    BANK_VECTORS_FILE,
+    MODEL_NAME,
+    bank_digest,
+    refresh_vector_file,
+    text_key,
+    vector_file_problem,
+)
 
 if TYPE_CHECKING:
     from coach.embeddings import Embedder
@@ -146,45 +153,24 @@ def build(kb: KnowledgeBase, root: Path, embedder: Embedder) -> BuildResult:
     change to one question embeds only its texts."""
     path = vectors_path(root)
     texts = bank_texts(kb)
-    keys = [text_key(t) for t in texts]
-    previous = BankVectors(path, embedder.fingerprint)
-    kept = previous.get_many(keys) if path.exists() else {}
-    todo = [t for t, k in zip(texts, keys, strict=True) if k not in kept]
-    vectors = dict(kept)
-    if todo:
-        vecs = embedder.encode_uncached(todo)
-        vectors.update({text_key(t): v for t, v in zip(todo, vecs, strict=True)})
-    dropped = len(previous) - len(kept) if path.exists() else 0
-    BankVectors.write(path, vectors, embedder.fingerprint)
+    embedded, dropped = refresh_vector_file(path, texts, embedder)
     windows = bank_windows(kb, embedder)
     ModelWindows.write(windows_path(root), windows, embedder.fingerprint)
-    return BuildResult(path, len(keys), len(todo), dropped,
+    return BuildResult(path, len(texts), embedded, dropped,
                        path.stat().st_size + windows_path(root).stat().st_size, len(windows))
 
 
 def vectors_problem(kb: KnowledgeBase, root: Path, model: str = MODEL_NAME) -> str | None:
     """One line when the shipped vectors do not match the bank (missing, stale, unreadable,
     or built with another model), naming the command that rebuilds them; None when current."""
-    path = vectors_path(root)
     if not kb.questions:
         return None
-    fix = f"run '{BUILD_COMMAND}' (first grades embed their rubrics until then)"
-    if not path.exists():
-        return f"{path}: the bank's rubric vectors are missing — {fix}"
-    stored = BankVectors.stored_digest(path)
-    if stored is None:
-        return f"{path}: the bank's rubric vectors cannot be read — {fix}"
-    if stored[0] != model:
-        return (f"{path}: the bank's rubric vectors were built with {stored[0]}, the grader "
-                f"uses {model} — {fix}")
     rubrics = bank_rubrics(kb)
-    keys = {text_key(t) for t in bank_texts(kb, rubrics)}
-    if stored[1] == bank_digest(list(keys), model):
-        return _windows_problem(rubrics, root, model)
-    have = BankVectors(path, model).keys()
-    missing, unused = len(keys - have), len(have - keys)
-    return (f"{path}: the bank's rubric vectors are stale ({missing} text(s) of the bank "
-            f"not in the file, {unused} no longer used) — {fix}")
+    return vector_file_problem(
+        vectors_path(root), bank_texts(kb, rubrics), model, what="the bank's rubric vectors",
+        user="the grader", unit="text(s) of the bank",
+        fix=f"run '{BUILD_COMMAND}' (first grades embed their rubrics until then)",
+    ) or _windows_problem(rubrics, root, model)
 
 
 def _windows_problem(rubrics: list[Rubric], root: Path, model: str) -> str | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coach.embeddings import MODEL_NAME, BankVectors, bank_digest, text_key
+from coach.embeddings import MODEL_NAME, refresh_vector_file, vector_file_problem
 from coach.retrieval.chunking import chunk_note
 
 if TYPE_CHECKING:
@@ -48,15 +48,8 @@ def build(kb: KnowledgeBase, root: Path, embedder: Embedder) -> NoteVectorsBuild
     """Write the notes' chunk vectors; chunks already in the file keep their vector."""
     path = note_vectors_path(root)
     texts = chunk_texts(kb)
-    keys = [text_key(t) for t in texts]
-    kept = BankVectors(path, embedder.fingerprint).get_many(keys) if path.exists() else {}
-    todo = [t for t, k in zip(texts, keys, strict=True) if k not in kept]
-    vectors = dict(kept)
-    if todo:
-        vecs = embedder.encode_uncached(todo)
-        vectors.update({text_key(t): v for t, v in zip(todo, vecs, strict=True)})
-    BankVectors.write(path, vectors, embedder.fingerprint)
-    return NoteVectorsBuild(path, len(keys), len(todo))
+    embedded, _ = refresh_vector_file(path, texts, embedder)
+    return NoteVectorsBuild(path, len(texts), embedded)
 
 
 def note_vectors_problem(kb: KnowledgeBase, root: Path, model: str = MODEL_NAME) -> str | None:
@@ -64,19 +57,7 @@ def note_vectors_problem(kb: KnowledgeBase, root: Path, model: str = MODEL_NAME)
     stale or built with another model), naming the command that rebuilds them."""
     if not kb.notes:
         return None
-    path = note_vectors_path(root)
-    fix = f"run '{BUILD_COMMAND}' (index builds embed every note until then)"
-    if not path.exists():
-        return f"{path}: the notes' chunk vectors are missing — {fix}"
-    stored = BankVectors.stored_digest(path)
-    if stored is None:
-        return f"{path}: the notes' chunk vectors cannot be read — {fix}"
-    if stored[0] != model:
-        return (f"{path}: the notes' chunk vectors were built with {stored[0]}, the search "
-                f"uses {model} — {fix}")
-    keys = {text_key(t) for t in chunk_texts(kb)}
-    if stored[1] == bank_digest(list(keys), model):
-        return None
-    have = BankVectors(path, model).keys()
-    return (f"{path}: the notes' chunk vectors are stale ({len(keys - have)} chunk(s) of the "
-            f"notes not in the file, {len(have - keys)} no longer used) — {fix}")
+    return vector_file_problem(
+        note_vectors_path(root), chunk_texts(kb), model, what="the notes' chunk vectors",
+        user="the search", unit="chunk(s) of the notes",
+        fix=f"run '{BUILD_COMMAND}' (index builds embed every note until then)")

@@ -138,8 +138,15 @@ class CoachApp(App[None]):
     def _open(self, screen_type: type[Screen[Any]], *args: Any, **kwargs: Any) -> None:
         if isinstance(self.screen, screen_type) and not args and not kwargs:
             return
+        self._show(screen_type(*args, **kwargs))
+
+    def _show(self, screen: Screen[Any], *, replace: bool = False) -> None:
+        """Every screen after the home screen opens here, with the other screens' rules."""
         self.load_screens_css()
-        self.push_screen(screen_type(*args, **kwargs))
+        if replace:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
 
     def action_help(self) -> None:
         from coach.tui.screens.help import HelpScreen
@@ -150,8 +157,7 @@ class CoachApp(App[None]):
         from coach.tui.screens.notes import NotesScreen
 
         if note_id:
-            self.load_screens_css()
-            self.push_screen(NotesScreen(note_id=note_id))
+            self._show(NotesScreen(note_id=note_id))
         else:
             self._open(NotesScreen)
 
@@ -179,23 +185,17 @@ class CoachApp(App[None]):
     def start_session(self, config: SessionConfig) -> None:
         from coach.tui.screens.interview import InterviewScreen
 
-        self.load_screens_css()
-        self.push_screen(InterviewScreen(config=config))
+        self._show(InterviewScreen(config=config))
 
     def resume_session(self, session_id: str) -> None:
         from coach.tui.screens.interview import InterviewScreen
 
-        self.load_screens_css()
-        self.push_screen(InterviewScreen(resume=session_id))
+        self._show(InterviewScreen(resume=session_id))
 
     def open_report(self, session_id: str, replace: bool = False) -> None:
         from coach.tui.screens.report import ReportScreen
 
-        self.load_screens_css()
-        if replace:
-            self.switch_screen(ReportScreen(session_id))
-        else:
-            self.push_screen(ReportScreen(session_id))
+        self._show(ReportScreen(session_id), replace=replace)
 
 
 def all_bindings() -> list[Binding]:
