@@ -12,6 +12,7 @@ import pytest
 
 from coach.bench import probes
 from coach.bench.runner import format_report, percentile, targets
+from coach.providers.fake import FakeProvider
 from coach.paths import REPO_ROOT
 
 
@@ -118,3 +119,34 @@ def test_tmux_probe_times_coach_beside_a_bare_textual_app(tmp_path: Path) -> Non
     assert got["status"] == "ok", got
     assert 0 < got["bare_median"] < 60 and 0 < got["median"] < 60
     assert got["ratio"] == round(got["median"] / got["bare_median"], 2)
+
+
+class _CapRecorder(FakeProvider):
+    """Records the reply limit each request was sent with."""
+
+    def __init__(self, replies: list[Any]) -> None:
+        super().__init__(replies)
+        self.limits: list[int] = []
+
+    def _next(self, kind: str, messages: Any, schema: str = "") -> str:
+        self.limits.append(self.max_tokens)
+        return super()._next(kind, messages, schema)
+
+
+@pytest.mark.flow
+def test_llm_bench_caps_every_request_and_says_so(services) -> None:  # type: ignore[no-untyped-def]
+    from coach.bench.llm import format_llm, run_llm_bench
+
+    # The raw reply, the interviewer's wording (off the question: the template is used), then
+    # a judge verdict that is not JSON: fall-backs the bench names instead of timing them.
+    chat = _CapRecorder(["Overfitting is memorising noise.", "Tell me about bias.",
+                         "not json", "still not json"])
+    services.set("chat", chat)
+    result = run_llm_bench(services, turns=1, max_tokens=48)
+    assert chat.limits and set(chat.limits) == {48}
+    assert result["max_tokens"] == 48 and result["raw_reply"]["n"] == 1
+    assert result["judge_turn"]["n"] == 0 and result["interviewer_turn"]["n"] == 0
+    assert [f.split(": ", 1)[1] for f in result["fallbacks"]] == [
+        "interviewer used the template (off the question)",
+        "offline (llm failed: malformed structured output)"]
+    assert format_llm(result)[0] == "LLM path (fake, replies up to 48 tokens)"

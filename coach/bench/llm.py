@@ -39,8 +39,9 @@ def _summary(values: list[float]) -> dict[str, Any]:
             "max_s": round(max(values), 3)}
 
 
-def run_llm_bench(svc: Any, turns: int = 3) -> dict[str, Any]:
-    """Raw stream, interviewer phrasing and judge grading, `turns` times each."""
+def run_llm_bench(svc: Any, turns: int = 3, max_tokens: int | None = None) -> dict[str, Any]:
+    """Raw stream, interviewer phrasing and judge grading, `turns` times each; `max_tokens`
+    caps every reply (a slow server's rambling reply then costs a bounded time)."""
     from coach.grading.models import JudgeStatus
     from coach.grading.rubric import rubric_for
     from coach.providers.base import Message
@@ -49,7 +50,9 @@ def run_llm_bench(svc: Any, turns: int = 3) -> dict[str, Any]:
     chat = svc.chat
     if chat is None:
         return {"status": "unavailable", "reason": "no provider configured (offline)"}
-    out: dict[str, Any] = {"status": "ok", "provider": chat.id}
+    if max_tokens is not None:
+        chat.max_tokens = max_tokens  # read when the client is first built: before any request
+    out: dict[str, Any] = {"status": "ok", "provider": chat.id, "max_tokens": chat.max_tokens}
     first, total = [], []
     for _ in range(turns):
         start = time.perf_counter()
@@ -111,7 +114,7 @@ def format_llm(r: dict[str, Any]) -> list[str]:
         return f"median {s['median_s']:.2f} s, max {s['max_s']:.2f} s ({s['n']})" if s["n"] \
             else "no successful turn"
 
-    lines = [f"LLM path ({r['provider']})",
+    lines = [f"LLM path ({r['provider']}, replies up to {r['max_tokens']} tokens)",
              f"  first token (raw)     {fig('raw_first_token')}",
              f"  full reply (raw)      {fig('raw_reply')}",
              f"  interviewer: first words {fig('interviewer_first_words')}",

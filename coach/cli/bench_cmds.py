@@ -28,6 +28,9 @@ def bench(
     base_url: str = typer.Option("", "--base-url", help="The provider's server URL."),
     llm_only: bool = typer.Option(False, "--llm-only", help="Time only the LLM path."),
     turns: int = typer.Option(3, "--turns", min=1, help="LLM requests timed per figure."),
+    max_tokens: int | None = typer.Option(None, "--max-tokens", min=16,
+                                          help="Cap each LLM reply at this many tokens "
+                                          "(default: the provider's 400)."),
 ) -> None:
     """Startup, grading, retrieval (against plain LangChain), index build, memory; with
     --provider, the LLM path too (first token, interviewer turn, judge turn)."""
@@ -49,7 +52,7 @@ def bench(
         svc = (build_services(provider=provider, base_url=base_url) if base_url
                else build_services(provider=provider))
         step(f"LLM path against {provider} ({turns} turns per figure)")
-        result["llm"] = run_llm_bench(svc, turns)
+        result["llm"] = run_llm_bench(svc, turns, max_tokens)
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
