@@ -12,8 +12,8 @@ import pytest
 
 from coach.bench import probes
 from coach.bench.runner import format_report, percentile, targets
-from coach.providers.fake import FakeProvider
 from coach.paths import REPO_ROOT
+from coach.providers.fake import FakeProvider
 
 
 def test_percentile_interpolates() -> None:

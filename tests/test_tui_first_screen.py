@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Button, Select, Static
 from tui_support import loaded_by_home_screen, wait_for
 
@@ -91,6 +92,27 @@ def test_home_fills_in_the_unfinished_session_and_reviews_due(services: Services
             await wait_for(pilot, lambda: type(app.screen).__name__ == "InterviewScreen")
 
     asyncio.run(run())
+
+
+def test_a_screen_opened_before_the_home_screen_shows_opens_above_it(
+        services: Services) -> None:
+    """The home screen is pushed once Textual's start-up has ended; a screen opened before
+    that (F3 typed ahead: its action runs before the app's first queued message) still opens
+    above the home screen, and leaving it goes back home."""
+    app = CoachApp(services, warm_up=False)
+    seen: list[str] = []
+
+    async def typed_ahead(pilot: Pilot[None]) -> None:  # runs as soon as the app is ready
+        app.action_history()
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HistoryScreen")
+        seen.extend(type(s).__name__ for s in app.screen_stack)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen))
+        seen.append(type(app.screen).__name__)
+        app.exit()
+
+    asyncio.run(app.run_async(headless=True, size=(100, 30), auto_pilot=typed_ahead))
+    assert seen == ["Screen", "HomeScreen", "HistoryScreen", "HomeScreen"]
 
 
 def test_home_selects_open_and_choose_exactly_like_textual_selects(

@@ -56,15 +56,20 @@ class CoachApp(App[None]):
         self._warm_up = warm_up
         self.keymap: dict[str, str] = {}
         self._screens_css = False
+        self._home_open = False
 
     # -- start-up ---------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        from coach.tui.screens.home import HomeScreen
-
         self._apply_theme(self.services.settings.theme)
         self._apply_keys(self.services.settings.keys)
-        self.push_screen(HomeScreen())
+        # The first screens open once Textual's start-up batch has ended: a screen pushed
+        # inside it is laid out and rendered once for a frame that is never drawn, and a
+        # sixth of the time to the first frame went to that.
+        self.call_later(self._open_first_screens)
+
+    def _open_first_screens(self) -> None:
+        self._open_home()
         # The other screens' rules are not needed for the home screen's first frame.
         self.call_after_refresh(self.load_screens_css)
         if self.start_config is not None:
@@ -77,6 +82,16 @@ class CoachApp(App[None]):
             self.call_after_refresh(self.call_after_refresh, self.warm_up)
         else:
             self.warm_state = "ready"
+
+    def _open_home(self) -> None:
+        """Push the home screen, once: first of all screens, also when another opens before
+        `_open_first_screens` runs (a key typed ahead at start-up, a test)."""
+        if self._home_open:
+            return
+        from coach.tui.screens.home import HomeScreen
+
+        self._home_open = True
+        self.push_screen(HomeScreen())
 
     def load_screens_css(self) -> None:
         """Add the other screens' rules (screens.tcss) after the home screen's (app.tcss), as
@@ -142,6 +157,7 @@ class CoachApp(App[None]):
 
     def _show(self, screen: Screen[Any], *, replace: bool = False) -> None:
         """Every screen after the home screen opens here, with the other screens' rules."""
+        self._open_home()
         self.load_screens_css()
         if replace:
             self.switch_screen(screen)
