@@ -53,9 +53,11 @@ def test_draft_is_saved_while_typing_and_restored_on_resume(services: Services) 
     async def resumed() -> None:
         app = CoachApp(services, resume=session_id, clock=lambda: 0.0)
         async with app.run_test(size=(100, 32)) as pilot:
+            # The notice shows for 4 s from when the session has loaded; on a busy machine the
+            # screen can take longer than that to become idle, so look for it from the start.
+            await wait_for(pilot, lambda: "draft was restored" in notices(app))
             screen = await opened(pilot, app)
             assert screen.editor.text == typed
-            assert "draft was restored" in notices(app)
             assert screen.query_one(Transcript).messages()[-1].role == "interviewer"
 
     asyncio.run(resumed())

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from coach.interview.records import Session
     from coach.interview.session import SessionConfig
 
+FORM_LABELS = ("Role", "Difficulty", "Questions", "Mode", "Job desc.")
 MODES = [("practice — feedback after each answer, hints", "practice"),
          ("mock — timed, feedback at the end", "mock")]
 
@@ -60,27 +61,23 @@ class HomeScreen(CoachScreen[None]):
         with Horizontal(id="home-body"):
             with SetupColumn(id="setup") as setup:
                 setup.border_title = "New interview"
-                with Horizontal(classes="row"):
-                    yield Label("Role", classes="field")
-                    yield FormSelect([(r, r) for r in ROLES], value=settings.interview.role,
-                                 allow_blank=False, compact=True, id="role")
-                with Horizontal(classes="row"):
-                    yield Label("Difficulty", classes="field")
-                    yield FormSelect([("adaptive", "adaptive"), *[(d, d) for d in DIFFICULTIES]],
-                                 value="adaptive", allow_blank=False, compact=True,
-                                 id="difficulty")
-                with Horizontal(classes="row"):
-                    yield Label("Questions", classes="field")
-                    yield Input(str(settings.interview.questions), type="integer",
-                                compact=True, id="questions")
-                with Horizontal(classes="row"):
-                    yield Label("Mode", classes="field")
-                    yield FormSelect(MODES, value="practice", allow_blank=False, compact=True,
-                                 id="mode")
-                with Horizontal(classes="row"):
-                    yield Label("Job desc.", classes="field")
-                    yield Input(placeholder="optional: path to a job description file",
-                                compact=True, id="jd")
+                # One column of labels beside one column of fields (five label-and-field rows
+                # were ten widgets more to mount and style before the first frame).
+                with Horizontal(id="form"):
+                    yield Static("\n\n".join(FORM_LABELS), id="form-labels")
+                    with Vertical(id="form-fields"):
+                        yield FormSelect([(r, r) for r in ROLES], value=settings.interview.role,
+                                         allow_blank=False, compact=True, id="role")
+                        yield FormSelect([("adaptive", "adaptive"),
+                                          *[(d, d) for d in DIFFICULTIES]],
+                                         value="adaptive", allow_blank=False, compact=True,
+                                         id="difficulty")
+                        yield Input(str(settings.interview.questions), type="integer",
+                                    compact=True, id="questions")
+                        yield FormSelect(MODES, value="practice", allow_blank=False,
+                                         compact=True, id="mode")
+                        yield Input(placeholder="optional: path to a job description file",
+                                    compact=True, id="jd")
                 yield Label("Tracks (space toggles; none ticked = all tracks)", classes="hint")
                 yield SelectionList[str](*[Selection(t, t) for t in TRACKS], id="tracks")
                 yield Button("Start interview  ctrl+s", variant="primary", id="start",
