@@ -115,9 +115,9 @@ def test_the_local_extra_runs_the_gguf_in_process(gguf) -> None:  # type: ignore
 def test_bench_times_the_llm_path_on_a_real_server(llama_server: LlamaServer,
                                                    tmp_path) -> None:  # type: ignore[no-untyped-def]
     """`coach bench --provider` times real requests; any turn that fell back is named, not
-    timed as an LLM turn. `--max-tokens` bounds the run: uncapped, this model sometimes
-    rambles to 400 tokens, at ~170 ms a token under the judge's JSON grammar, and then a
-    repair follows (44-150 s for one turn of each)."""
+    timed as an LLM turn. `--max-tokens` bounds the run: each structured reply costs ~150 ms
+    a token under the JSON grammar here and a truncated one is repaired once, so one turn of
+    each took 44-150 s uncapped (400 tokens), 79 s at 120 and 37 s at 48."""
     import json
     import os
     import subprocess
@@ -126,13 +126,13 @@ def test_bench_times_the_llm_path_on_a_real_server(llama_server: LlamaServer,
     env = {**os.environ, "COACH_HOME": str(tmp_path / "home"), "COACH_TIMEOUT": "90"}
     proc = subprocess.run(
         [sys.executable, "-m", "coach", "bench", "--llm-only", "--json", "--turns", "1",
-         "--max-tokens", "120", "--provider", "llamacpp/" + llama_server.model,
+         "--max-tokens", "48", "--provider", "llamacpp/" + llama_server.model,
          "--base-url", llama_server.url],
         capture_output=True, text=True, timeout=600, env=env)
     assert proc.returncode == 0, proc.stderr[-500:]
     llm = json.loads(proc.stdout)["llm"]
     assert llm["status"] == "ok" and llm["provider"].startswith("llamacpp/")
-    assert llm["max_tokens"] == 120
+    assert llm["max_tokens"] == 48
     assert llm["raw_first_token"]["n"] == 1
     assert 0 < llm["raw_first_token"]["median_s"] <= llm["raw_reply"]["median_s"]
     interviewer_fallbacks = [f for f in llm["fallbacks"] if "interviewer" in f]
