@@ -115,6 +115,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group("llm-server"))
         if any(fnmatch(name, pattern) for pattern in SLOW_TESTS.get(item.path.name, ())):
             item.add_marker(pytest.mark.slow)
+    # Longest first: xdist hands out the remaining tests one by one in this order, so the
+    # slow ones start early and the last minute of a run is short tests on both workers
+    # instead of one long test on one of them (a stable sort: the order is otherwise kept,
+    # the same on every worker).
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(autouse=True)
