@@ -55,9 +55,8 @@ def test_json_schema_structured_output_validates(llama_server: LlamaServer) -> N
     assert isinstance(check, Check) and check.verdict in ("covered", "partial", "missed")
 
 
-def test_the_judge_on_a_real_server_credits_only_real_quotes(
-        llama_server: LlamaServer, grader, kb,  # type: ignore[no-untyped-def]
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_judge_on_a_real_server_credits_only_real_quotes(  # type: ignore[no-untyped-def]
+        llama_server: LlamaServer, grader, kb, monkeypatch: pytest.MonkeyPatch) -> None:
     # A complete verdict from this model takes 80-90 tokens; one that rambles to the limit
     # costs ~150 ms a token under the JSON grammar and is then repaired once, so a tighter
     # limit bounds the test. The answer's delimiter tag is random in use; fixed here, so the
