@@ -176,9 +176,17 @@ class InterviewScreen(CoachScreen[None]):
 
     async def on_engine_done(self, message: EngineDone) -> None:
         self.iv = message.interview
-        self.busy = False
         self.set_status("")
         self.refresh_bindings()
+        try:
+            await self._show_done(message)
+        finally:
+            # Only once the result is on screen: a key pressed while a resumed session's
+            # lines are still being added waits, as it does while the engine runs (nothing
+            # shown here starts the engine again).
+            self.busy = False
+
+    async def _show_done(self, message: EngineDone) -> None:
         editor = self.editor
         if message.action == "open":
             await self._replay(message.interview)
