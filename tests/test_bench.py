@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from coach.bench import probes
-from coach.bench.runner import format_report, percentile, targets
+from coach.bench.runner import format_report, percentile, targets, verifier_floor
 from coach.paths import REPO_ROOT
 from coach.providers.fake import FakeProvider
 
@@ -69,6 +69,29 @@ def test_targets_pass_fail_and_never_invent_a_missing_figure() -> None:
     assert "unavailable: cannot import coach.tui.app" in text
     assert "n/a   TUI first screen within 1 s (measured —)" in text
     assert "FAIL  batch grading <= 1.5x the embedding floor (measured 3)" in text
+    assert "the models alone" not in text  # a report from before the verifier floor
+
+
+def test_the_report_splits_batch_grading_into_what_the_models_cost(grader) -> None:  # type: ignore[no-untyped-def]
+    """The verifier floor re-scores exactly the windows the batch sent, with nothing cached,
+    and the report sets the batch time against both models, not the embedding alone."""
+    verifier = grader.verifier
+    verifier.clear_cache()
+    pairs = [("Variance is how much predictions change with the training sample.",
+              "Variance measures how much the fitted model moves between training sets."),
+             ("Bias is systematic error from wrong assumptions.",
+              "Bias is the spread of the labels.")]
+    before = verifier.score(pairs)
+    n, seconds = verifier_floor(verifier)
+    assert n == 2 and seconds > 0
+    assert sorted(verifier.scored_pairs()) == sorted(pairs) and verifier.score(pairs) == before
+    batch = {"answers": 200, "grade_seconds": 30.0, "answers_per_second": 6.7,
+             "embed_floor_seconds": 10.0, "ratio": 3.0, "first_seen_seconds": 33.0,
+             "first_seen_ratio": 3.3, "verifier_pairs": 900, "verifier_floor_seconds": 14.0,
+             "models_ratio": 1.25, "first_seen_models_ratio": 1.38}
+    text = format_report(_result(batch=batch))
+    assert ("the models alone: embedding 10.0 s + the verifier on its 900 windows 14.0 s; "
+            "ratio 1.25x (1.38x for questions not seen before)") in text
 
 
 def test_help_probe_times_a_real_process(tmp_path: Path) -> None:

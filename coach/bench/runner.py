@@ -140,6 +140,14 @@ def _in_process(home: Path, n_answers: int, n_latency: int, n_queries: int,
                     "ratio": round(batch_s / floor_s, 2),
                     "first_seen_seconds": round(first_s, 3),
                     "first_seen_ratio": round(first_s / floor_s, 2)}
+    if grader.verifier is not None:
+        say("verifier floor")
+        pairs, verify_s = verifier_floor(grader.verifier)
+        models_s = floor_s + verify_s
+        out["batch"].update({"verifier_pairs": pairs,
+                             "verifier_floor_seconds": round(verify_s, 3),
+                             "models_ratio": round(batch_s / models_s, 2),
+                             "first_seen_models_ratio": round(first_s / models_s, 2)})
 
     say(f"single-answer latency ({len(latency_rows)} answers)")
     lat_rubrics = [rubric_for(kb.question(r["question_id"]).question) for r in latency_rows]
@@ -164,6 +172,17 @@ def _in_process(home: Path, n_answers: int, n_latency: int, n_queries: int,
                     "noop_embedded": noop.embedded_notes}
     out["retrieval"] = _retrieval(svc, home, n_queries, say)
     return out
+
+
+def verifier_floor(verifier: Any) -> tuple[int, float]:
+    """The pairs the verifier scored since its cache was cleared, and the seconds it takes
+    to score them again on their own, in its largest batches: what reading those windows
+    costs at the least, whatever the grader around it does."""
+    pairs = verifier.scored_pairs()
+    verifier.clear_cache()
+    start = time.perf_counter()
+    verifier.score(pairs)
+    return len(pairs), time.perf_counter() - start
 
 
 def _grade_batch(grader: Any, kb: Any, rows: list[dict[str, Any]]) -> float:
@@ -304,6 +323,11 @@ def format_report(r: dict[str, Any]) -> str:
     if "first_seen_seconds" in b:
         lines.append(f"  questions not seen before: {b['first_seen_seconds']:.1f} s, ratio "
                      f"{b['first_seen_ratio']:.2f}x (their rubrics embedded and stored)")
+    if "verifier_floor_seconds" in b:
+        lines.append(f"  the models alone: embedding {b['embed_floor_seconds']:.1f} s + the "
+                     f"verifier on its {b['verifier_pairs']} windows "
+                     f"{b['verifier_floor_seconds']:.1f} s; ratio {b['models_ratio']:.2f}x "
+                     f"({b['first_seen_models_ratio']:.2f}x for questions not seen before)")
     mem = r["memory"]
     lines.append(f"peak memory             {mem['peak_rss_mb']:.0f} MB (largest child process "
                  f"{mem['peak_child_rss_mb']:.0f} MB)")

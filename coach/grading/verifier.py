@@ -137,6 +137,12 @@ class Verifier:
         with self._lock:
             self._cache.clear()
 
+    def scored_pairs(self) -> list[tuple[str, str]]:
+        """The (statement, window) pairs scored since the cache was last cleared (at most
+        `cache_size` of them), oldest first."""
+        with self._lock:
+            return list(self._cache)
+
     def score(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32) -> list[Verdict3]:
         """Probabilities for (statement, candidate window) pairs, in order."""
         todo = [p for p in dict.fromkeys(pairs) if p not in self._cache]
