@@ -15,9 +15,12 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coach.paths import evals_dir
+
+if TYPE_CHECKING:
+    from coach.grading.verifier import Verifier
 
 BATCH_TARGET = 1.5  # batch grading time / embedding floor
 GRADE_P95_TARGET_MS = 150.0  # one warm grade of a written (non-coding) answer
@@ -174,7 +177,7 @@ def _in_process(home: Path, n_answers: int, n_latency: int, n_queries: int,
     return out
 
 
-def verifier_floor(verifier: Any) -> tuple[int, float]:
+def verifier_floor(verifier: Verifier) -> tuple[int, float]:
     """The pairs the verifier scored since its cache was cleared, and the seconds it takes
     to score them again on their own, in its largest batches: what reading those windows
     costs at the least, whatever the grader around it does."""
