@@ -177,6 +177,54 @@ def test_confidently_wrong_answer_in_the_questions_words_is_not_good(
     assert grade.score < 2.5 and grade.level not in ("good", "strong")
 
 
+L1_L2_RIGHT = (
+    "L2 adds lambda times the sum of squared weights to the loss, and L1 adds lambda times the "
+    "sum of the absolute values of the weights. The gradient of the L2 penalty is 2 lambda w, "
+    "so it gets weaker as a weight gets small: weights shrink towards zero but almost never hit "
+    "it exactly. L1's gradient has a constant size lambda whatever the weight, so it keeps "
+    "pushing small weights and can drive them exactly to zero. Geometrically the L1 constraint "
+    "is a diamond with corners on the axes, and the loss contours tend to touch it at a corner, "
+    "where some weights are zero; the L2 ball is round. So L1 does feature selection, L2 "
+    "spreads weight across correlated features and is more stable, and elastic net mixes the "
+    "two.")
+L1_L2_SWAPPED = (
+    "L1 adds the sum of squared weights to the loss and L2 adds the sum of absolute weights. "
+    "The L2 penalty's gradient is constant, so it drives weights exactly to zero, while L1's "
+    "gradient vanishes near zero, so L1 weights shrink but never reach zero. Geometrically the "
+    "L2 constraint region is a diamond with corners on the axes and the L1 ball is round. So "
+    "L2 gives built-in feature selection and L1 spreads weight across correlated features.")
+
+
+def test_an_answer_that_swaps_l1_and_l2_is_wrong_on_each_point(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
+    """Every word of every point is there, attached to the other penalty: it graded 4.9
+    "strong" with three ✓ before the roles were compared. Each point is now wrong, shown on
+    the sentence that swaps it; the same answer with the roles right stays strong."""
+    rubric = rubric_for(kb.question("regularization-1").question)
+    swapped = grader.grade(rubric, L1_L2_SWAPPED)
+    assert _points(swapped) == {"penalties": "contradicted", "gradient-argument": "contradicted",
+                                "geometry": "contradicted", "use-cases": "contradicted"}
+    assert swapped.score < 1.0 and swapped.level == "no credit"
+    for k in swapped.key_points:
+        assert k.evidence is not None and ("L1" in k.evidence.text and "L2" in k.evidence.text)
+        assert L1_L2_SWAPPED[k.evidence.start:k.evidence.end] == k.evidence.text
+    right = grader.grade(rubric, L1_L2_RIGHT)
+    assert "contradicted" not in _points(right).values() and right.score >= 4.5
+
+
+def test_swapped_precision_and_recall_earn_nothing(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
+    """Each definition and example given to the other metric, in the question's own words:
+    it graded 4.9 "strong" with four ✓."""
+    answer = ("Precision is TP over TP plus FN, the share of actual positives the model "
+              "catches, and recall is TP over TP plus FP, the share of predicted positives that "
+              "are truly positive. Recall matters when false positives are costly, like a spam "
+              "filter hiding legitimate email, and precision matters when missing a positive is "
+              "costly, like cancer screening.")
+    grade = grader.grade(rubric_for(kb.question("classification-metrics-1").question), answer)
+    for pid in ("precision-def", "recall-def", "precision-example", "recall-example"):
+        assert _points(grade)[pid] == "contradicted", pid
+    assert grade.score < 1.0
+
+
 def test_one_sentence_reference_answered_correctly_scores_high(grader: Grader) -> None:
     rubric = adhoc_rubric("What does a hash table give you that a sorted list does not?",
                           "Average constant-time lookup, insertion and deletion by key.")

@@ -5,13 +5,18 @@ training data, evals/fit_verdicts.py): the window uses the paired opposite of a 
 point and not the term itself ("more parameters" against "fewer parameters"); the point and
 the window give numbers and none agree ("three gates" against "two gates"); one is negated
 and the other is not.
+
+And one the rule obeys outright: the window names both of two paired concepts the point
+contrasts, but says of each what the point says of the other ("L1 adds squared weights, L2
+absolute ones"; `reversed_roles`). Neither the embeddings nor the verifier see that
+difference, since the words are the same.
 """
 
 from __future__ import annotations
 
 import re
 
-from coach.grading.text import has_negation, stem, words
+from coach.grading.text import STOPWORDS, has_negation, stem, words
 
 # Paired opposites a wrong answer swaps (single words; both directions).
 OPPOSITES = [
@@ -33,6 +38,29 @@ _PAIRS: dict[str, set[str]] = {}
 for _a, _b in OPPOSITES:
     _PAIRS.setdefault(stem(_a), set()).add(stem(_b))
     _PAIRS.setdefault(stem(_b), set()).add(stem(_a))
+# Paired concepts a key point contrasts, each with its own properties; an answer that swaps
+# them uses every word of the point.
+ROLE_PAIRS = [
+    ("l1", "l2"), ("bias", "variance"), ("precision", "recall"), ("encoder", "decoder"),
+    ("overfitting", "underfitting"), ("overfit", "underfit"), ("keys", "values"),
+    ("supervised", "unsupervised"), ("rows", "columns"), ("mean", "median"),
+    ("bagging", "boosting"), ("lstm", "gru"), ("ridge", "lasso"),
+]
+_ROLE_STEMS = [(stem(a), stem(b)) for a, b in ROLE_PAIRS]
+# Clause ends: what is said in a clause is said of the concept it names.
+_CLAUSE = re.compile(r"([,;:()\n]|[.!?](?=\s|$)|—|–|\s-\s|"
+                     r"\b(?:while|whereas|but|although|though|unlike|than|instead)\b)", re.I)
+_SENTENCE_END = re.compile(r"[.!?\n]")
+# A clause naming neither concept but opening with one of these goes on about the one before.
+_CONTINUES = {"so", "which", "and", "thus", "hence", "it", "they", "this", "that", "making",
+              "meaning", "giving", "like", "such"}
+# ... and, within a sentence, one opening on an article ("..., the share of positives caught").
+_APPOSITION = {"the", "a", "an"}
+# Cross-matched properties needed to call the roles swapped: at least this many, and this many
+# more than twice the matched ones. Chosen so that no 1-3 sentence window of any model answer
+# in the bank is called swapped against its own key points (none is, of 2,894 points).
+ROLE_SWAP_MIN = 3
+
 _NUMBER_WORDS = {"zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
                  "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",
                  "half": "0.5", "twice": "2", "double": "2", "single": "1"}
@@ -57,3 +85,84 @@ def conflict_features(point: str, window: str) -> tuple[float, float, float]:
     number = bool(pn and wn and not pn & wn)
     negation = has_negation(window) != has_negation(point)
     return float(swap), float(number), float(negation)
+
+
+def _role_tokens(text: str) -> list[tuple[str, str]]:
+    """(word, stem) pairs, with a possessive 's dropped ("L1's gradient")."""
+    return [(w, stem(w[:-2] if w.endswith("'s") else w)) for w in words(text)]
+
+
+def _coordinated(stems: list[str], a: str, b: str) -> bool:
+    """The two concepts named together ("precision, recall", "L1 and L2"): no roles."""
+    ia = [i for i, s in enumerate(stems) if s == a]
+    return any(abs(i - j) <= 2 for i in ia for j, s in enumerate(stems) if s == b)
+
+
+def _roles(text: str, a: str, b: str) -> dict[str, set[str]]:
+    """The content stems said of each concept: those of a clause naming it alone (and of the
+    clauses that go on about it), or, in a clause naming both, the words after each."""
+    said: dict[str, set[str]] = {a: set(), b: set()}
+    last: str | None = None
+    pieces = _CLAUSE.split(text)  # clause, delimiter, clause, ...
+    for i in range(0, len(pieces), 2):
+        toks = _role_tokens(pieces[i])
+        if not toks:
+            continue
+        in_sentence = i > 0 and not _SENTENCE_END.search(pieces[i - 1])
+        continues = toks[0][0] in _CONTINUES or (in_sentence and toks[0][0] in _APPOSITION)
+        content = [(w, s) for w, s in toks
+                   if w not in STOPWORDS and len(w) > 1 and s not in (a, b)]
+        named = {s for _, s in toks} & {a, b}
+        if len(named) == 2:
+            segments: list[tuple[str, set[str]]] = []
+            for w, s in toks:
+                if s in (a, b):
+                    segments.append((s, set()))
+                elif segments and (w, s) in content:
+                    segments[-1][1].add(s)
+            if len(segments[0][1]) < 2:  # "recall and precision both ...": a shared mention
+                last = None
+                continue
+            for term, got in segments:
+                said[term] |= got
+            last = segments[-1][0]
+            continue
+        if named:
+            last = named.pop()
+        elif last is None or not continues:
+            last = None
+            continue
+        said[last] |= {s for _, s in content}
+    return said
+
+
+def reversed_roles(point: str, window: str) -> bool:
+    """True when the window says of one of two paired concepts what the point says of it, but
+    of the other: "L1 adds the squared weights and L2 the absolute ones" against the point "L2
+    adds squared weights, L1 absolute weights", or "precision is TP/(TP+FN), recall
+    TP/(TP+FP)" against "Precision is TP / (TP + FP)". Only the words the window says of one
+    concept and not the other count, and the point's words of one concept and not the other
+    (all its words when it opens on one and never names the other)."""
+    p_stems = [s for _, s in _role_tokens(point)]
+    w_stems = [s for _, s in _role_tokens(window)]
+    for a, b in _ROLE_STEMS:
+        if not {a, b} <= set(w_stems) or not {a, b} & set(p_stems) or \
+                _coordinated(p_stems, a, b) or _coordinated(w_stems, a, b):
+            continue
+        if {a, b} <= set(p_stems):
+            p = _roles(point, a, b)
+        else:  # a point that opens on one of them is about it: all it says is said of it
+            one = a if a in p_stems else b
+            content = [(w, s) for w, s in _role_tokens(point) if w not in STOPWORDS]
+            if not content or content[0][1] != one:
+                continue
+            p = {a: set(), b: set()}
+            p[one] = {s for w, s in content if len(w) > 1 and s != one}
+        w = _roles(window, a, b)
+        p_a, p_b = p[a] - p[b], p[b] - p[a]
+        w_a, w_b = w[a] - w[b], w[b] - w[a]
+        agree = len(p_a & w_a) + len(p_b & w_b)
+        cross = len(p_a & w_b) + len(p_b & w_a)
+        if cross >= ROLE_SWAP_MIN and cross >= 2 * agree + ROLE_SWAP_MIN:
+            return True
+    return False

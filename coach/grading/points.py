@@ -9,7 +9,7 @@ import numpy as np
 
 from coach.embeddings import Embedder
 from coach.grading.bank_vectors import ModelWindows, window_key
-from coach.grading.conflicts import conflict_features
+from coach.grading.conflicts import conflict_features, reversed_roles
 from coach.grading.features import Calibration, FeatureExtractor
 from coach.grading.models import STATUS_OF, KeyPointResult, Quote, VerifierProbs
 from coach.grading.policy import DEFAULT_POLICY, ScoringPolicy
@@ -204,7 +204,8 @@ class PointGrader:
             # No window, or one the verifier was not asked about: too far from the point for
             # any reading of it to be more than absent (see `evidence`).
             return PointReading("absent", 0.0, coverage)
-        return self.rule.read(coverage, v, conflict_features(statement, quote.text))
+        return self.rule.read(coverage, v, conflict_features(statement, quote.text),
+                              swapped=reversed_roles(statement, quote.text))
 
     def verify(self, pairs: list[tuple[str, str]]) -> Probs:
         """The verifier's reading of each (statement, window text) pair ({} without one)."""

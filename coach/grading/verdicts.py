@@ -88,8 +88,13 @@ class VerdictRule:
                     and max(c for _, c in highest) >= float(d["contradict"]))
 
     def read(self, coverage: float, v: Verdict3 | None,
-             conflicts: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> PointReading:
+             conflicts: tuple[float, float, float] = (0.0, 0.0, 0.0), *,
+             swapped: bool = False) -> PointReading:
+        """`swapped`: the window says of each of two paired concepts what the point says of
+        the other (`conflicts.reversed_roles`), which neither reading can see: wrong."""
         d = self.data
+        if swapped and coverage >= float(d["contradict_min_coverage"]):
+            return PointReading("contradicted", 0.0, 0.0)
         if v is None:  # no verifier (tests of flow, or weights missing): coverage alone
             if coverage >= COVERAGE_STATED:
                 return PointReading("stated", coverage, coverage)

@@ -1,0 +1,69 @@
+"""An answer that swaps two paired concepts ("L1 adds squared weights, L2 absolute ones") uses
+every word of the point it contradicts: the check that catches it, and where it must not fire."""
+
+from __future__ import annotations
+
+from coach.grading.conflicts import reversed_roles
+from coach.grading.text import split_units
+from coach.knowledge.loader import load_knowledge
+from coach.paths import knowledge_dir
+
+PENALTIES = ("L2 adds λ times the sum of squared weights to the loss, L1 adds λ times the sum "
+             "of absolute weights.")
+GRADIENT = ("The L2 penalty's gradient 2λw vanishes as a weight approaches zero, so weights "
+            "shrink but rarely reach zero, while L1's gradient has constant magnitude λ and can "
+            "drive weights exactly to zero.")
+
+
+def test_swapped_concepts_are_caught_however_the_sentence_is_built() -> None:
+    assert reversed_roles(PENALTIES, "L1 adds the sum of squared weights to the loss and L2 "
+                                     "adds the sum of absolute weights.")
+    assert reversed_roles(GRADIENT, "The L2 penalty's gradient is constant, so it drives "
+                                    "weights exactly to zero, while L1's gradient vanishes "
+                                    "near zero, so L1 weights shrink but never reach zero.")
+
+
+def test_the_same_roles_in_other_words_or_order_are_not_swapped() -> None:
+    assert not reversed_roles(PENALTIES, "L2 adds lambda times the squared weights to the loss "
+                                         "and L1 adds lambda times their absolute values.")
+    # The properties before the concept they belong to, one clause each.
+    assert not reversed_roles(GRADIENT, "Weights shrink towards zero but rarely reach it with "
+                                        "L2, while constant-size steps drive them exactly to "
+                                        "zero with L1.")
+    # Both concepts named together: nothing is said of either alone.
+    assert not reversed_roles(PENALTIES, "L1 and L2 both add a penalty on the weights.")
+
+
+PRECISION = "Precision is TP / (TP + FP), the share of predicted positives that are truly positive."
+
+
+def test_a_point_about_one_concept_is_caught_when_the_other_gets_its_words() -> None:
+    swapped = ("Precision is TP over TP plus FN, the share of actual positives the model "
+               "catches, and recall is TP over TP plus FP, the share of predicted positives "
+               "that are truly positive.")
+    right = ("Precision is TP over TP plus FP, the share of predicted positives that are truly "
+             "positive, and recall is TP over TP plus FN, the share of actual positives caught.")
+    assert reversed_roles(PRECISION, swapped)
+    assert not reversed_roles(PRECISION, right)
+    # A point that only mentions the concept on the way is not about it: no roles to compare.
+    assert not reversed_roles(
+        "VAEs train stably and provide an encoder and a likelihood bound.",
+        "They give an encoder for free and stable training, but samples are blurry because "
+        "the decoder averages plausible outputs.")
+
+
+def test_no_window_of_any_model_answer_swaps_its_own_key_points() -> None:
+    """Every window of one to three sentences of every model answer, against every key point of
+    its question: the check never fires on an answer the bank holds to be right."""
+    kb = load_knowledge(knowledge_dir())
+    fired = []
+    for bq in kb.questions.values():
+        q = bq.question
+        if q.kind == "behavioral":
+            continue
+        units = split_units(q.model_answer)
+        windows = [q.model_answer[units[i].start:units[j].end]
+                   for i in range(len(units)) for j in range(i, min(i + 3, len(units)))]
+        fired += [f"{q.id}/{k.id}" for k in q.key_points
+                  if any(reversed_roles(k.text, w) for w in windows)]
+    assert fired == []
