@@ -225,6 +225,29 @@ def test_swapped_precision_and_recall_earn_nothing(grader: Grader, kb) -> None: 
     assert grade.score < 1.0
 
 
+def test_backwards_bias_and_variance_for_every_knob_earn_nothing(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
+    """Every knob turned the wrong way, in the question's own words: it graded 2.6 "partial",
+    with three of its four points unverified (credited at their probability)."""
+    rubric = rubric_for(kb.question("bias-variance-tradeoff-3").question)
+    backwards = ("In k-NN, small k gives high bias and low variance, while large k lowers bias "
+                 "and raises variance. In a decision tree, greater depth raises bias and lowers "
+                 "variance, so shallow trees are high variance. In ridge regression a larger "
+                 "lambda reduces bias and increases variance. I would pick each by "
+                 "cross-validation.")
+    right = ("In k-NN, small k gives low bias and high variance, while large k averages more "
+             "neighbours, lowering variance and raising bias. In a decision tree, greater depth "
+             "lowers bias and raises variance; shallow trees are high bias. In ridge regression "
+             "a larger lambda shrinks the coefficients, increasing bias and reducing variance. "
+             "I would pick each by cross-validation.")
+    wrong = grader.grade(rubric, backwards)
+    for pid in ("knn-k", "tree-depth", "ridge-lambda"):
+        assert _points(wrong)[pid] == "contradicted", pid
+    assert wrong.score < 1.0
+    good = grader.grade(rubric, right)
+    assert not good.contradicted, [k.id for k in good.contradicted]
+    assert good.level == "strong", good.score
+
+
 def test_one_sentence_reference_answered_correctly_scores_high(grader: Grader) -> None:
     rubric = adhoc_rubric("What does a hash table give you that a sorted list does not?",
                           "Average constant-time lookup, insertion and deletion by key.")

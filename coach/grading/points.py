@@ -10,6 +10,7 @@ import numpy as np
 from coach.embeddings import Embedder
 from coach.grading.bank_vectors import ModelWindows, window_key
 from coach.grading.conflicts import conflict_features, reversed_roles
+from coach.grading.directions import reversed_directions
 from coach.grading.features import Calibration, FeatureExtractor
 from coach.grading.models import STATUS_OF, KeyPointResult, Quote, VerifierProbs
 from coach.grading.policy import DEFAULT_POLICY, ScoringPolicy
@@ -205,7 +206,8 @@ class PointGrader:
             # any reading of it to be more than absent (see `evidence`).
             return PointReading("absent", 0.0, coverage)
         return self.rule.read(coverage, v, conflict_features(statement, quote.text),
-                              swapped=reversed_roles(statement, quote.text))
+                              swapped=reversed_roles(statement, quote.text)
+                              or reversed_directions(statement, quote.text))
 
     def verify(self, pairs: list[tuple[str, str]]) -> Probs:
         """The verifier's reading of each (statement, window text) pair ({} without one)."""

@@ -91,7 +91,8 @@ class VerdictRule:
              conflicts: tuple[float, float, float] = (0.0, 0.0, 0.0), *,
              swapped: bool = False) -> PointReading:
         """`swapped`: the window says of each of two paired concepts what the point says of
-        the other (`conflicts.reversed_roles`), which neither reading can see: wrong."""
+        the other (`conflicts.reversed_roles`), or moves each of the point's quantities the
+        other way (`directions.reversed_directions`), which neither reading can see: wrong."""
         d = self.data
         if swapped and coverage >= float(d["contradict_min_coverage"]):
             return PointReading("contradicted", 0.0, 0.0)
