@@ -39,9 +39,10 @@ AFTER_WINDOW = 6
 # Relations that disagree before the window is called backwards (and none may agree).
 MIN_REVERSED = 2
 
-Relations = dict[tuple[str, str], set[int]]
-Driver = tuple[int, str, int]
-"""Where a knob is named, its stem and its direction."""
+Relations = dict[tuple[str, str], set[tuple[int, bool]]]
+"""(knob, effect) -> each (direction, whether the knob's own direction was named) given."""
+Driver = tuple[int, str, int, bool]
+"""Where a knob is named, its stem, its direction and whether a word gave that direction."""
 
 
 # Names of one knob: the strength of a penalty goes by its symbol as often as by its name.
@@ -95,7 +96,7 @@ def _group_relations(tokens: list[str], out: Relations, carried: list[Driver]) -
             effects.append((i, DIRECTION[tokens[j]], j))
     if not effects:
         return []
-    if any(_content(t) for t in tokens):
+    if any(_content(t) for t in tokens[:effects[0][0]]):  # a subject of its own
         carried = []
     drivers: list[Driver] = []
     i = 0
@@ -113,7 +114,7 @@ def _group_relations(tokens: list[str], out: Relations, carried: list[Driver]) -
             noun = next((tokens[k] for k in range(i - 1, -1, -1)
                          if tokens[k] == "," or _content(tokens[k])), None)
         if noun is not None and noun != ",":
-            drivers.append((i, _noun(noun), sign))
+            drivers.append((i, _noun(noun), sign, True))
         i = j
     mine: list[Driver] = []
     for n, (pos, sign, at) in enumerate(effects):
@@ -121,24 +122,29 @@ def _group_relations(tokens: list[str], out: Relations, carried: list[Driver]) -
         before = [d for d in drivers if d[0] < pos]
         mine = [d for d in before if d[0] > since] or mine or before[-1:] or \
             [d for d in drivers if d[0] > pos and _near(tokens, pos, d[0])][:1]
-        if not mine:  # no direction on the knob: "dropout increases bias" (dropout itself)
+        if not mine:  # no direction on the knob: "dropout increases bias" (dropout itself,
+            # the first thing its clause names: in "regularizing the model raises bias" the
+            # knob is the regularizing, not the model)
             k = min(pos, at) - 1
-            while k >= 0 and tokens[k] != "," and not _content(tokens[k]):
+            subject = None
+            while k >= 0 and tokens[k] != ",":
+                subject = k if _content(tokens[k]) else subject
                 k -= 1
-            if k >= 0 and tokens[k] != ",":
-                mine = [(k, _noun(tokens[k]), 1)]
+            if subject is not None:
+                mine = [(subject, _noun(tokens[subject]), 1, False)]
             elif carried:
                 mine = carried
             else:
                 continue
-        for _, noun, dsign in mine:
-            out.setdefault((noun, stem(tokens[pos])), set()).add(dsign * sign)
+        for _, noun, dsign, named in mine:
+            out.setdefault((noun, stem(tokens[pos])), set()).add((dsign * sign, named))
     return mine
 
 
 def relations(text: str) -> Relations:
     """(driver, effect) -> the directions the text gives that relation (+1 they move
-    together, -1 opposite ways)."""
+    together, -1 opposite ways), each with whether the driver's direction was named ("large
+    k") or taken as the knob itself ("dropout")."""
     out: Relations = {}
     carried: list[Driver] = []
     for group in _GROUP.split(text):
@@ -148,20 +154,30 @@ def relations(text: str) -> Relations:
 
 
 @functools.lru_cache(maxsize=1 << 12)
-def _definite(text: str) -> dict[tuple[str, str], int]:
-    """The relations the text gives one direction only. Cached: a key point is read against
-    every window of an answer. Callers must not change the result."""
-    return {k: next(iter(s)) for k, s in relations(text).items() if len(s) == 1}
+def _definite(text: str) -> dict[tuple[str, str], tuple[int, bool]]:
+    """The relations the text gives one direction only, with whether every statement of it
+    named the knob's direction. Cached: a key point is read against every window of an
+    answer. Callers must not change the result."""
+    out = {}
+    for k, given in relations(text).items():
+        signs = {sign for sign, _ in given}
+        if len(signs) == 1:
+            out[k] = (signs.pop(), all(named for _, named in given))
+    return out
 
 
 def reversed_directions(point: str, window: str) -> bool:
-    """True when the window states at least two of the point's knob-to-effect relations, each
-    the opposite way, and none the same way: "In k-NN small k gives high bias and low
-    variance" against "small k gives low bias and high variance"."""
+    """True when the window states the point's knob-to-effect relations the opposite way, and
+    none the same way: at least two of them ("In k-NN small k gives high bias and low
+    variance" against "small k gives low bias and high variance"), or one whose knob has a
+    named direction on both sides ("large k lowers bias" against "large k raises bias"; not
+    "PQ keeps recall high" against "PQ lowers recall", where PQ with re-ranking may)."""
     p = _definite(point)
-    if len(p) < MIN_REVERSED:
+    if not p:
         return False
     w = _definite(window)
     shared = p.keys() & w.keys()
-    flipped = sum(1 for k in shared if p[k] != w[k])
-    return flipped >= MIN_REVERSED and flipped == len(shared)
+    flipped = [k for k in shared if p[k][0] != w[k][0]]
+    if not flipped or len(flipped) != len(shared):
+        return False
+    return len(flipped) >= MIN_REVERSED or all(p[k][1] and w[k][1] for k in flipped)
