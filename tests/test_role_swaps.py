@@ -52,6 +52,37 @@ def test_a_point_about_one_concept_is_caught_when_the_other_gets_its_words() -> 
         "the decoder averages plausible outputs.")
 
 
+QKV = ("Queries, keys and values are learned linear projections of the token representations; "
+       "a query's dot product with each key scores relevance, and the output is the "
+       "score-weighted average of the values.")
+
+
+def test_concepts_named_together_once_still_have_roles_elsewhere() -> None:
+    # "keys and values" at the start gives neither a role; the rest of the point does.
+    assert reversed_roles(QKV, "The values are what you match the query against, and the keys "
+                               "are the actual content that gets averaged into the output.")
+    assert not reversed_roles(QKV, "The keys are what you match the query against, and the "
+                                   "values are the content that gets averaged into the output.")
+
+
+def test_a_short_swap_both_ways_is_caught_through_spoken_fillers() -> None:
+    # Each concept gets a word of the other and none of its own, across an "uh".
+    assert reversed_roles(PENALTIES, "L1 is lambda times the sum of the squared weights, L2 is, "
+                                     "uh, the absolute values I think.")
+    assert not reversed_roles(PENALTIES, "L2 is lambda times the sum of the squared weights, L1 "
+                                         "is, uh, the absolute values I think.")
+
+
+def test_a_clause_after_a_semicolon_speaks_for_itself() -> None:
+    geometry = ("Geometrically, the L1 constraint region is a diamond with corners on the axes "
+                "where the loss contours tend to touch it, while the L2 ball is round.")
+    # The clause after the semicolon is about the contours, not about L1: the swap stands.
+    assert reversed_roles(geometry, "Geometrically, the L2 constraint is the one shaped like a "
+                                    "diamond with its corners on the axes, and the L1 constraint "
+                                    "is the circle; the elliptical loss contours usually first "
+                                    "touch the constraint at a corner.")
+
+
 def test_no_window_of_any_model_answer_swaps_its_own_key_points() -> None:
     """Every window of one to three sentences of every model answer, against every key point of
     its question: the check never fires on an answer the bank holds to be right."""

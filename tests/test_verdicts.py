@@ -248,6 +248,18 @@ def test_backwards_bias_and_variance_for_every_knob_earn_nothing(grader: Grader,
     assert good.level == "strong", good.score
 
 
+def test_keys_and_values_swapped_are_not_credited(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
+    """A training answer of the verdict set, labelled contradicted on this point: it read
+    "partial" before, because the point names keys and values together once."""
+    rubric = rubric_for(kb.question("attention-transformers-1").question)
+    swapped = ("The query is what the token's looking for, and, uh, the values are what you "
+               "match the query against, and the keys are the actual content that gets "
+               "averaged into the output.")
+    assert _points(grader.grade(rubric, swapped))["qkv-roles"] == "contradicted"
+    right = swapped.replace("values", "KEYS").replace("keys", "values").replace("KEYS", "keys")
+    assert _points(grader.grade(rubric, right))["qkv-roles"] != "contradicted"
+
+
 def test_one_sentence_reference_answered_correctly_scores_high(grader: Grader) -> None:
     rubric = adhoc_rubric("What does a hash table give you that a sorted list does not?",
                           "Average constant-time lookup, insertion and deletion by key.")

@@ -44,18 +44,21 @@ ROLE_PAIRS = [
     ("l1", "l2"), ("bias", "variance"), ("precision", "recall"), ("encoder", "decoder"),
     ("overfitting", "underfitting"), ("overfit", "underfit"), ("keys", "values"),
     ("supervised", "unsupervised"), ("rows", "columns"), ("mean", "median"),
-    ("bagging", "boosting"), ("lstm", "gru"), ("ridge", "lasso"),
+    ("bagging", "boosting"), ("lstm", "gru"), ("ridge", "lasso"), ("micro", "macro"),
+    ("mae", "mse"), ("mae", "rmse"), ("sigmoid", "softmax"), ("shadow", "canary"),
 ]
 _ROLE_STEMS = [(stem(a), stem(b)) for a, b in ROLE_PAIRS]
 # Clause ends: what is said in a clause is said of the concept it names.
 _CLAUSE = re.compile(r"([,;:()\n]|[.!?](?=\s|$)|—|–|\s-\s|"
                      r"\b(?:while|whereas|but|although|though|unlike|than|instead)\b)", re.I)
-_SENTENCE_END = re.compile(r"[.!?\n]")
 # A clause naming neither concept but opening with one of these goes on about the one before.
 _CONTINUES = {"so", "which", "and", "thus", "hence", "it", "they", "this", "that", "making",
               "meaning", "giving", "like", "such"}
-# ... and, within a sentence, one opening on an article ("..., the share of positives caught").
+# ... and, after a comma, one opening on an article ("..., the share of positives caught").
 _APPOSITION = {"the", "a", "an"}
+# Spoken fillers: a clause of nothing else ("L2 is, uh, the absolute values") is passed over.
+_FILLERS = {"uh", "um", "er", "erm", "hmm", "like", "well", "so", "i", "think", "guess",
+            "mean", "you", "know", "basically", "actually"}
 # Cross-matched properties needed to call the roles swapped: at least this many, and this many
 # more than twice the matched ones. Chosen so that no 1-3 sentence window of any model answer
 # in the bank is called swapped against its own key points (none is, of 2,894 points).
@@ -92,10 +95,29 @@ def _role_tokens(text: str) -> list[tuple[str, str]]:
     return [(w, stem(w[:-2] if w.endswith("'s") else w)) for w in words(text)]
 
 
-def _coordinated(stems: list[str], a: str, b: str) -> bool:
-    """The two concepts named together ("precision, recall", "L1 and L2"): no roles."""
-    ia = [i for i, s in enumerate(stems) if s == a]
-    return any(abs(i - j) <= 2 for i in ia for j, s in enumerate(stems) if s == b)
+_WORD_AT = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?", re.I)
+
+
+def _without_pairs(text: str, a: str, b: str) -> str:
+    """The text with every mention of the two concepts named together ("precision, recall",
+    "keys and values") replaced by "both": such a mention gives neither a role, but the rest
+    of the text still may ("Queries, keys and values are projections; the output averages the
+    values")."""
+    found = [(m.start(), m.end(), stem(m.group()[:-2] if m.group().lower().endswith("'s")
+                                       else m.group()))
+             for m in _WORD_AT.finditer(text)]
+    masked: set[int] = set()
+    for i, (_, _, si) in enumerate(found):
+        if si not in (a, b):
+            continue
+        other = b if si == a else a
+        for j in range(max(0, i - 2), min(len(found), i + 3)):
+            if found[j][2] == other:
+                masked |= {i, j}
+    for i in sorted(masked, reverse=True):
+        start, end, _ = found[i]
+        text = text[:start] + "both" + text[end:]
+    return text
 
 
 def _roles(text: str, a: str, b: str) -> dict[str, set[str]]:
@@ -108,8 +130,10 @@ def _roles(text: str, a: str, b: str) -> dict[str, set[str]]:
         toks = _role_tokens(pieces[i])
         if not toks:
             continue
-        in_sentence = i > 0 and not _SENTENCE_END.search(pieces[i - 1])
-        continues = toks[0][0] in _CONTINUES or (in_sentence and toks[0][0] in _APPOSITION)
+        if all(w in _FILLERS for w, _ in toks):
+            continue
+        after_comma = i > 0 and pieces[i - 1] == ","
+        continues = toks[0][0] in _CONTINUES or (after_comma and toks[0][0] in _APPOSITION)
         content = [(w, s) for w, s in toks
                    if w not in STOPWORDS and len(w) > 1 and s not in (a, b)]
         named = {s for _, s in toks} & {a, b}
@@ -143,26 +167,34 @@ def reversed_roles(point: str, window: str) -> bool:
     TP/(TP+FP)" against "Precision is TP / (TP + FP)". Only the words the window says of one
     concept and not the other count, and the point's words of one concept and not the other
     (all its words when it opens on one and never names the other)."""
-    p_stems = [s for _, s in _role_tokens(point)]
-    w_stems = [s for _, s in _role_tokens(window)]
+    all_p = {s for _, s in _role_tokens(point)}
+    all_w = {s for _, s in _role_tokens(window)}
     for a, b in _ROLE_STEMS:
-        if not {a, b} <= set(w_stems) or not {a, b} & set(p_stems) or \
-                _coordinated(p_stems, a, b) or _coordinated(w_stems, a, b):
+        if not {a, b} <= all_w or not {a, b} & all_p:
+            continue
+        pt, wt = _without_pairs(point, a, b), _without_pairs(window, a, b)
+        p_stems = [s for _, s in _role_tokens(pt)]
+        w_stems = [s for _, s in _role_tokens(wt)]
+        if not {a, b} <= set(w_stems) or not {a, b} & set(p_stems):
             continue
         if {a, b} <= set(p_stems):
-            p = _roles(point, a, b)
+            p = _roles(pt, a, b)
         else:  # a point that opens on one of them is about it: all it says is said of it
             one = a if a in p_stems else b
-            content = [(w, s) for w, s in _role_tokens(point) if w not in STOPWORDS]
+            content = [(w, s) for w, s in _role_tokens(pt) if w not in STOPWORDS]
             if not content or content[0][1] != one:
                 continue
             p = {a: set(), b: set()}
             p[one] = {s for w, s in content if len(w) > 1 and s != one}
-        w = _roles(window, a, b)
+        w = _roles(wt, a, b)
         p_a, p_b = p[a] - p[b], p[b] - p[a]
         w_a, w_b = w[a] - w[b], w[b] - w[a]
         agree = len(p_a & w_a) + len(p_b & w_b)
         cross = len(p_a & w_b) + len(p_b & w_a)
         if cross >= ROLE_SWAP_MIN and cross >= 2 * agree + ROLE_SWAP_MIN:
+            return True
+        # Each concept given a word of the other and none of its own: a swap both ways ("L1 is
+        # the sum of the squared weights, L2 the absolute values").
+        if not agree and p_a & w_b and p_b & w_a:
             return True
     return False

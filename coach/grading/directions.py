@@ -28,8 +28,10 @@ falling shrink shrinks shrinking shallow shallower simple simpler""".split()
 DIRECTION = {**{w: 1 for w in _UP}, **{w: -1 for w in _DOWN}}
 # Between an effect and a direction that follows it ("variance is high").
 _LINKS = {"is", "are", "was", "were", "be", "becomes", "become", "stays", "remains", "gets",
-          "goes", "go", "tends", "to"}
+          "goes", "go", "going", "went", "comes", "come", "coming", "tends", "to"}
 _ARTICLES = {"a", "an", "the"}
+# Directions only after "goes" or "comes": "bias goes down", not "set up" or "up to".
+_PHRASAL = {"up": 1, "down": -1}
 # A statement ends at a sentence end, a semicolon or a contrast ("..., while large k ...").
 _GROUP = re.compile(r"[.!?](?=\s|$)|[;\n]|\b(?:while|whereas|but|although|though|unlike)\b",
                     re.I)
@@ -57,7 +59,8 @@ def _noun(w: str) -> str:
 
 
 def _content(w: str) -> bool:
-    return w != "," and w not in STOPWORDS and w not in DIRECTION and stem(w) not in EFFECTS
+    return w != "," and w not in STOPWORDS and w not in DIRECTION and w not in _LINKS and \
+        stem(w) not in EFFECTS
 
 
 def _near(tokens: list[str], pos: int, later: int) -> bool:
@@ -94,6 +97,9 @@ def _group_relations(tokens: list[str], out: Relations, carried: list[Driver]) -
                 j + 1 < len(tokens) and stem(tokens[j + 1]) in EFFECTS):  # "X (high variance)"
             used.add(j)
             effects.append((i, DIRECTION[tokens[j]], j))
+        elif j < len(tokens) and j > i + 1 and tokens[j] in _PHRASAL and \
+                tokens[j - 1] in {"goes", "go", "going", "went", "comes", "come", "coming"}:
+            effects.append((i, _PHRASAL[tokens[j]], j))  # "variance goes up"
     if not effects:
         return []
     if any(_content(t) for t in tokens[:effects[0][0]]):  # a subject of its own
