@@ -83,6 +83,21 @@ def test_a_clause_after_a_semicolon_speaks_for_itself() -> None:
                                     "touch the constraint at a corner.")
 
 
+MSE = ("MSE is minimised by the conditional mean and penalises errors quadratically, so a few "
+       "huge outliers dominate the fit.")
+
+
+def test_notes_under_a_heading_and_a_traded_opposite_are_read() -> None:
+    # Everything on a "MSE:" line is said of MSE; the mean and the median change places.
+    notes = ("MSE: quadratic, outliers dominate. estimates cond. median.\n"
+             "MAE: linear, robust. estimates cond. mean.")
+    assert reversed_roles(MSE, notes)
+    assert not reversed_roles(MSE, notes.replace("median", "MEAN").replace("mean", "median")
+                              .replace("MEAN", "mean"))
+    # Without the heading's line break the last clause is about nothing in particular.
+    assert not reversed_roles(MSE, "MSE is quadratic and MAE is linear. Both estimate a mean.")
+
+
 def test_no_window_of_any_model_answer_swaps_its_own_key_points() -> None:
     """Every window of one to three sentences of every model answer, against every key point of
     its question: the check never fires on an answer the bank holds to be right."""

@@ -260,6 +260,20 @@ def test_keys_and_values_swapped_are_not_credited(grader: Grader, kb) -> None:  
     assert _points(grader.grade(rubric, right))["qkv-roles"] != "contradicted"
 
 
+def test_notes_that_trade_the_mean_and_the_median_are_not_credited(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
+    """Notes-style answers of the verdict set's training half read "stated" on both points
+    when they gave MSE the median and MAE the mean."""
+    rubric = rubric_for(kb.question("calculus-optimization-4").question)
+    notes = ("MSE: quadratic, outliers dominate. estimates cond. median.\n"
+             "MAE: linear, robust. estimates cond. mean.\n"
+             "Huber: quadratic near zero, linear past delta.")
+    points = _points(grader.grade(rubric, notes))
+    assert points["mse-mean"] == points["mae-median"] == "contradicted"
+    right = notes.replace("median", "MEAN").replace("mean", "median").replace("MEAN", "mean")
+    points = _points(grader.grade(rubric, right))
+    assert "contradicted" not in (points["mse-mean"], points["mae-median"])
+
+
 def test_one_sentence_reference_answered_correctly_scores_high(grader: Grader) -> None:
     rubric = adhoc_rubric("What does a hash table give you that a sorted list does not?",
                           "Average constant-time lookup, insertion and deletion by key.")

@@ -57,8 +57,8 @@ _CONTINUES = {"so", "which", "and", "thus", "hence", "it", "they", "this", "that
 # ... and, after a comma, one opening on an article ("..., the share of positives caught").
 _APPOSITION = {"the", "a", "an"}
 # Spoken fillers: a clause of nothing else ("L2 is, uh, the absolute values") is passed over.
-_FILLERS = {"uh", "um", "er", "erm", "hmm", "like", "well", "so", "i", "think", "guess",
-            "mean", "you", "know", "basically", "actually"}
+_FILLERS = {"uh", "um", "er", "erm", "hmm", "like", "so", "i", "think", "guess", "you",
+            "basically", "actually"}
 # Cross-matched properties needed to call the roles swapped: at least this many, and this many
 # more than twice the matched ones. Chosen so that no 1-3 sentence window of any model answer
 # in the bank is called swapped against its own key points (none is, of 2,894 points).
@@ -125,8 +125,11 @@ def _roles(text: str, a: str, b: str) -> dict[str, set[str]]:
     clauses that go on about it), or, in a clause naming both, the words after each."""
     said: dict[str, set[str]] = {a: set(), b: set()}
     last: str | None = None
+    heading: str | None = None  # notes: "MSE: quadratic, outliers dominate. cond. mean\n"
     pieces = _CLAUSE.split(text)  # clause, delimiter, clause, ...
     for i in range(0, len(pieces), 2):
+        if i > 0 and pieces[i - 1] == "\n":
+            heading = None
         toks = _role_tokens(pieces[i])
         if not toks:
             continue
@@ -153,11 +156,23 @@ def _roles(text: str, a: str, b: str) -> dict[str, set[str]]:
             continue
         if named:
             last = named.pop()
+            heading = last if not content and i + 1 < len(pieces) and \
+                pieces[i + 1] == ":" else None
+        elif heading is not None:
+            last = heading
         elif last is None or not continues:
             last = None
             continue
         said[last] |= {s for _, s in content}
     return said
+
+
+def _traded(said: set[str], own: set[str], other: set[str]) -> bool:
+    """A word the point says of a concept is said of the other one in the window, and its
+    opposite of this one."""
+    return any(x in other and x not in own and any(y in own and y not in other
+                                                   for y in _PAIRS.get(x, ()))
+               for x in said)
 
 
 def reversed_roles(point: str, window: str) -> bool:
@@ -196,5 +211,9 @@ def reversed_roles(point: str, window: str) -> bool:
         # Each concept given a word of the other and none of its own: a swap both ways ("L1 is
         # the sum of the squared weights, L2 the absolute values").
         if not agree and p_a & w_b and p_b & w_a:
+            return True
+        # A property and its opposite traded between the two ("MSE estimates the median, MAE
+        # the mean" against "MSE is minimised by the conditional mean").
+        if _traded(p_a, w[a], w[b]) or _traded(p_b, w[b], w[a]):
             return True
     return False
