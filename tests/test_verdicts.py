@@ -274,6 +274,24 @@ def test_notes_that_trade_the_mean_and_the_median_are_not_credited(grader: Grade
     assert "contradicted" not in (points["mse-mean"], points["mae-median"])
 
 
+def test_swapped_drift_definitions_in_the_rubrics_words_earn_nothing(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
+    """Each definition under the other name, word for word from the rubric: it graded 4.1
+    "strong", with a ✓ on both definitions."""
+    rubric = rubric_for(kb.question("model-monitoring-1").question)
+    swapped = ("Concept drift is a change in the input distribution P(x) while the relationship "
+               "between inputs and target stays the same, for example a marketing campaign "
+               "bringing in a younger user base. Data drift is a change in P(y|x), so the same "
+               "inputs now lead to different outcomes, like fraudsters changing tactics. "
+               "Monitoring inputs alone catches both.")
+    grade = grader.grade(rubric, swapped)
+    assert _points(grade)["data-drift"] == _points(grade)["concept-drift"] == "contradicted"
+    assert grade.level != "strong" and grade.score < 2.0
+    right = swapped.replace("Concept drift", "DATA").replace("Data drift", "Concept drift") \
+        .replace("DATA", "Data drift")
+    grade = grader.grade(rubric, right)
+    assert "contradicted" not in (_points(grade)["data-drift"], _points(grade)["concept-drift"])
+
+
 def test_one_sentence_reference_answered_correctly_scores_high(grader: Grader) -> None:
     rubric = adhoc_rubric("What does a hash table give you that a sorted list does not?",
                           "Average constant-time lookup, insertion and deletion by key.")

@@ -16,6 +16,7 @@ from coach.grading.models import STATUS_OF, KeyPointResult, Quote, VerifierProbs
 from coach.grading.policy import DEFAULT_POLICY, ScoringPolicy
 from coach.grading.reading import Answer, AnswerReader
 from coach.grading.rubric import Rubric, RubricPoint
+from coach.grading.siblings import borrowed_definition
 from coach.grading.text import clean, content_stems
 from coach.grading.verdicts import PointReading, VerdictRule
 from coach.grading.verifier import Verdict3, Verifier
@@ -136,7 +137,8 @@ class PointGrader:
         prompted_credit = self.policy.prompted_credit
         results = []
         for point, row in zip(rubric.points, found, strict=True):
-            readings = [(self._read(point.text, p, q, probs), q) for p, q in row]
+            siblings = [other.text for other in rubric.points if other is not point]
+            readings = [(self._read(point.text, p, q, probs, siblings), q) for p, q in row]
             reading, quote = readings[0]
             prompted = False
             if reading.verdict not in ("stated", "contradicted"):
@@ -199,7 +201,7 @@ class PointGrader:
         return out
 
     def _read(self, statement: str, coverage: float, quote: Quote | None,
-              probs: Probs) -> PointReading:
+              probs: Probs, siblings: Sequence[str] = ()) -> PointReading:
         v = probs.get((statement, window_text(quote))) if quote is not None else None
         if quote is None or (self.verifier is not None and v is None):
             # No window, or one the verifier was not asked about: too far from the point for
@@ -207,7 +209,8 @@ class PointGrader:
             return PointReading("absent", 0.0, coverage)
         return self.rule.read(coverage, v, conflict_features(statement, quote.text),
                               swapped=reversed_roles(statement, quote.text)
-                              or reversed_directions(statement, quote.text))
+                              or reversed_directions(statement, quote.text)
+                              or borrowed_definition(statement, quote.text, siblings))
 
     def verify(self, pairs: list[tuple[str, str]]) -> Probs:
         """The verifier's reading of each (statement, window text) pair ({} without one)."""

@@ -1,0 +1,58 @@
+"""An answer that swaps two parallel definitions ("concept drift is a change in P(x) while the
+relationship stays the same") repeats the rubric's own words under the wrong name: the check
+that catches it, and where it must not fire."""
+
+from __future__ import annotations
+
+from coach.grading.siblings import borrowed_definition
+from coach.grading.text import split_units
+from coach.knowledge.loader import load_knowledge
+from coach.paths import knowledge_dir
+
+DATA = ("Data (covariate) drift is a change in the input distribution P(x) while the relationship "
+        "between inputs and target stays the same.")
+CONCEPT = "Concept drift is a change in P(y|x), so the same inputs now lead to different outcomes."
+EXAMPLE = ("Examples such as a marketing campaign bringing in a younger user base (data drift) "
+           "versus fraudsters changing tactics so previously safe patterns become fraudulent "
+           "(concept drift).")
+SWAPPED = ("Concept drift is a change in the input distribution P(x) while the relationship "
+           "between inputs and target stays the same. Data drift is a change in P(y|x), so the "
+           "same inputs now lead to different outcomes.")
+
+
+def test_a_definition_under_the_other_name_is_caught_for_both_points() -> None:
+    assert borrowed_definition(DATA, SWAPPED, [CONCEPT, EXAMPLE])
+    assert borrowed_definition(CONCEPT, SWAPPED, [DATA, EXAMPLE])
+
+
+def test_right_definitions_in_the_rubric_or_other_words_are_not_borrowed() -> None:
+    right = SWAPPED.replace("Concept drift", "DATA").replace("Data drift", "Concept drift") \
+        .replace("DATA", "Data drift")
+    assert not borrowed_definition(DATA, right, [CONCEPT, EXAMPLE])
+    assert not borrowed_definition(CONCEPT, right, [DATA, EXAMPLE])
+    # A right answer that says the relationship changes for concept drift shares words with
+    # the data-drift point ("the relationship ... stays the same"), but not nearly all of them.
+    own = ("Data drift means the input features change over time, like the age distribution "
+           "of customers shifts. Concept drift means the relationship between features and "
+           "target changes, like during COVID when buying patterns changed.")
+    assert not borrowed_definition(CONCEPT, own, [DATA, EXAMPLE])
+    # Without a parallel sibling there is nothing to borrow from.
+    assert not borrowed_definition(CONCEPT, SWAPPED, [EXAMPLE])
+
+
+def test_no_window_of_any_model_answer_borrows_a_sibling_definition() -> None:
+    kb = load_knowledge(knowledge_dir())
+    fired = []
+    for bq in kb.questions.values():
+        q = bq.question
+        if q.kind == "behavioral":
+            continue
+        units = split_units(q.model_answer)
+        windows = [q.model_answer[units[i].start:units[j].end]
+                   for i in range(len(units)) for j in range(i, min(i + 3, len(units)))]
+        texts = [k.text for k in q.key_points]
+        for k in q.key_points:
+            siblings = [t for t in texts if t != k.text]
+            if any(borrowed_definition(k.text, w, siblings) for w in windows):
+                fired.append(f"{q.id}/{k.id}")
+    assert fired == []
