@@ -69,13 +69,11 @@ def _near(tokens: list[str], pos: int, later: int) -> bool:
     return later - pos <= AFTER_WINDOW and "," not in tokens[pos:later]
 
 
-def _group_relations(tokens: list[str], out: Relations, carried: list[Driver]) -> list[Driver]:
-    """Adds the relations of one statement; returns the drivers of its last effect (a statement
-    with nothing but effects, \"... but high variance\", goes on with it)."""
-    if any(t in NEGATIONS or t.endswith("n't") for t in tokens):
-        return []  # "does not reduce bias": leave negated statements to the verifier
-    used: set[int] = set()
-    effects: list[tuple[int, int, int]] = []  # (position, direction, where its direction is)
+def _effects(tokens: list[str], used: set[int]) -> list[tuple[int, int, int]]:
+    """(position, direction, where the direction word is) of every effect given a direction:
+    "low bias", "less variance", "variance is high", "bias goes up". The
+    direction words it takes are added to `used`."""
+    effects = []
     for i, t in enumerate(tokens):
         if stem(t) not in EFFECTS:
             continue
@@ -100,10 +98,12 @@ def _group_relations(tokens: list[str], out: Relations, carried: list[Driver]) -
         elif j < len(tokens) and j > i + 1 and tokens[j] in _PHRASAL and \
                 tokens[j - 1] in {"goes", "go", "going", "went", "comes", "come", "coming"}:
             effects.append((i, _PHRASAL[tokens[j]], j))  # "variance goes up"
-    if not effects:
-        return []
-    if any(_content(t) for t in tokens[:effects[0][0]]):  # a subject of its own
-        carried = []
+    return effects
+
+
+def _drivers(tokens: list[str], used: set[int]) -> list[Driver]:
+    """Every knob given a direction by words no effect took: "small k", "greater depth",
+    "as k grows" (the knob before a direction with nothing after it)."""
     drivers: list[Driver] = []
     i = 0
     while i < len(tokens):
@@ -122,26 +122,41 @@ def _group_relations(tokens: list[str], out: Relations, carried: list[Driver]) -
         if noun is not None and noun != ",":
             drivers.append((i, _noun(noun), sign, True))
         i = j
+    return drivers
+
+
+def _subject(tokens: list[str], before: int) -> Driver | None:
+    """The knob of an effect no direction word names: the first thing its clause names
+    ("dropout increases bias"; in "regularizing the model raises bias" the regularizing, not
+    the model), taken as switched on."""
+    k, subject = before - 1, None
+    while k >= 0 and tokens[k] != ",":
+        subject = k if _content(tokens[k]) else subject
+        k -= 1
+    return None if subject is None else (subject, _noun(tokens[subject]), 1, False)
+
+
+def _group_relations(tokens: list[str], out: Relations, carried: list[Driver]) -> list[Driver]:
+    """Adds the relations of one statement; returns the drivers of its last effect (a statement
+    with nothing but effects, "... but high variance", goes on with it)."""
+    if any(t in NEGATIONS or t.endswith("n't") for t in tokens):
+        return []  # "does not reduce bias": leave negated statements to the verifier
+    used: set[int] = set()
+    effects = _effects(tokens, used)
+    if not effects:
+        return []
+    if any(_content(t) for t in tokens[:effects[0][0]]):  # a subject of its own
+        carried = []
+    drivers = _drivers(tokens, used)
     mine: list[Driver] = []
     for n, (pos, sign, at) in enumerate(effects):
         since = effects[n - 1][0] if n else -1
         before = [d for d in drivers if d[0] < pos]
         mine = [d for d in before if d[0] > since] or mine or before[-1:] or \
             [d for d in drivers if d[0] > pos and _near(tokens, pos, d[0])][:1]
-        if not mine:  # no direction on the knob: "dropout increases bias" (dropout itself,
-            # the first thing its clause names: in "regularizing the model raises bias" the
-            # knob is the regularizing, not the model)
-            k = min(pos, at) - 1
-            subject = None
-            while k >= 0 and tokens[k] != ",":
-                subject = k if _content(tokens[k]) else subject
-                k -= 1
-            if subject is not None:
-                mine = [(subject, _noun(tokens[subject]), 1, False)]
-            elif carried:
-                mine = carried
-            else:
-                continue
+        if not mine:
+            subject = _subject(tokens, min(pos, at))
+            mine = [subject] if subject is not None else carried
         for _, noun, dsign, named in mine:
             out.setdefault((noun, stem(tokens[pos])), set()).add((dsign * sign, named))
     return mine
