@@ -40,6 +40,27 @@ def test_right_definitions_in_the_rubric_or_other_words_are_not_borrowed() -> No
     assert not borrowed_definition(CONCEPT, SWAPPED, [EXAMPLE])
 
 
+BAGGING = ("Bagging averages many deep, low-bias trees trained on bootstrap samples, which "
+           "mainly reduces variance while leaving bias roughly unchanged.")
+BOOSTING = ("Boosting fits shallow, high-bias learners sequentially to the errors or gradients of "
+            "the ensemble so far, mainly reducing bias.")
+
+
+def test_a_points_definition_under_the_other_name_is_no_evidence_for_it() -> None:
+    # The window coverage finds for the bagging point names only boosting: the answer gave
+    # bagging's definition to boosting.
+    wrong = ("Boosting averages many deep, low-bias trees trained on bootstrap samples, which "
+             "mainly reduces variance while leaving bias roughly unchanged.")
+    assert borrowed_definition(BAGGING, wrong, [BOOSTING])
+    assert borrowed_definition(BOOSTING, wrong, [BAGGING])
+    # Bagging named in the window: its own sentence is read, not the mirror.
+    both = "Bagging reduces variance by averaging deep trees. " + wrong
+    assert not borrowed_definition(BAGGING, both, [BOOSTING])
+    # A boosting sentence that shares a few words with the bagging point is not its definition.
+    assert not borrowed_definition(BAGGING, "Boosting reduces bias with shallow trees.",
+                                   [BOOSTING])
+
+
 def test_no_window_of_any_model_answer_borrows_a_sibling_definition() -> None:
     kb = load_knowledge(knowledge_dir())
     fired = []

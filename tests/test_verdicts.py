@@ -292,6 +292,23 @@ def test_swapped_drift_definitions_in_the_rubrics_words_earn_nothing(grader: Gra
     assert "contradicted" not in (_points(grade)["data-drift"], _points(grade)["concept-drift"])
 
 
+def test_bagging_and_boosting_swapped_in_the_rubrics_words_earn_nothing(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
+    """It graded 4.8 "strong": each definition, word for word, under the other name."""
+    rubric = rubric_for(kb.question("bias-variance-tradeoff-4").question)
+    swapped = ("Boosting averages many deep, low-bias trees trained on bootstrap samples, which "
+               "mainly reduces variance while leaving bias roughly unchanged. Bagging fits "
+               "shallow, high-bias learners sequentially to the errors of the ensemble so far, "
+               "mainly reducing bias.")
+    grade = grader.grade(rubric, swapped)
+    points = _points(grade)
+    assert points["bagging-variance"] == points["boosting-bias"] == "contradicted"
+    assert grade.score < 2.0
+    right = swapped.replace("Boosting", "BAG").replace("Bagging", "Boosting") \
+        .replace("BAG", "Bagging")
+    points = _points(grader.grade(rubric, right))
+    assert "contradicted" not in (points["bagging-variance"], points["boosting-bias"])
+
+
 def test_one_sentence_reference_answered_correctly_scores_high(grader: Grader) -> None:
     rubric = adhoc_rubric("What does a hash table give you that a sorted list does not?",
                           "Average constant-time lookup, insertion and deletion by key.")

@@ -28,8 +28,8 @@ _PHRASES = [
 _PAIRS = [(stem(a), stem(b)) for a, b in ROLE_PAIRS] + [("datadrift", "conceptdrift")]
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
 # A sibling is parallel when the two points share this share of their words (Jaccard, names
-# left out): data-drift and concept-drift share 0.22, a definition and a use case far less.
-PARALLEL = 0.2
+# left out): data-drift and concept-drift share 0.22, bagging and boosting 0.125.
+PARALLEL = 0.1
 # The sentence must hold this share of the sibling's words, and this much more of them than of
 # the point's own. No window of any model answer comes within 0.18 of the margin, no answer of
 # the training sets within 0.30 (`tests/test_siblings.py` checks the model answers).
@@ -59,7 +59,7 @@ def borrowed_definition(point: str, window: str, siblings: Sequence[str]) -> boo
             if this not in own or other in own:
                 continue
             mine = own - {a, b}
-            parallel = []
+            parallel: list[frozenset[str]] = []
             for text in siblings:
                 theirs = _stems(text)
                 if other in theirs and this not in theirs:
@@ -68,12 +68,23 @@ def borrowed_definition(point: str, window: str, siblings: Sequence[str]) -> boo
                         parallel.append(rest)
             if not parallel:
                 continue
-            for sentence in _SENTENCE.split(window):
-                said = _stems(sentence)
-                if this not in said or other in said:
-                    continue
-                said -= {a, b}
-                if any(_share(said, rest) >= BORROWED and
-                       _share(said, rest) - _share(said, mine) >= MARGIN for rest in parallel):
+            sentences = [_stems(sentence) for sentence in _SENTENCE.split(window)]
+            named_here = any(this in said for said in sentences)
+            for said in sentences:
+                words = said - {a, b}
+                if this in said and other not in said and any(
+                        _borrows(words, rest, mine) for rest in parallel):
+                    return True
+                # The mirror: the point's own definition, under the other name, in a window
+                # that never names this concept ("Boosting averages many deep, low-bias
+                # trees ..." as the evidence for the bagging point).
+                if not named_here and other in said and this not in said and any(
+                        _borrows(words, mine, rest) for rest in parallel):
                     return True
     return False
+
+
+def _borrows(said: frozenset[str], source: frozenset[str], instead: frozenset[str]) -> bool:
+    """The sentence holds nearly all of `source`'s words, and far more than of `instead`'s."""
+    share = _share(said, source)
+    return share >= BORROWED and share - _share(said, instead) >= MARGIN
