@@ -91,8 +91,10 @@ class VerdictRule:
              conflicts: tuple[float, float, float] = (0.0, 0.0, 0.0), *,
              swapped: bool = False) -> PointReading:
         """`swapped`: the window says of each of two paired concepts what the point says of
-        the other (`conflicts.reversed_roles`), or moves each of the point's quantities the
-        other way (`directions.reversed_directions`), which neither reading can see: wrong."""
+        the other (`conflicts.reversed_roles`), moves each of the point's quantities the
+        other way (`directions.reversed_directions`), or gives the point's concept the
+        definition of its sibling's (`siblings.borrowed_definition`), which neither reading
+        can see: wrong."""
         d = self.data
         if swapped and coverage >= float(d["contradict_min_coverage"]):
             return PointReading("contradicted", 0.0, 0.0)
