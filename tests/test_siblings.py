@@ -4,10 +4,9 @@ that catches it, and where it must not fire."""
 
 from __future__ import annotations
 
+from bank_windows import points_fired
+
 from coach.grading.siblings import borrowed_definition
-from coach.grading.text import split_units
-from coach.knowledge.loader import load_knowledge
-from coach.paths import knowledge_dir
 
 DATA = ("Data (covariate) drift is a change in the input distribution P(x) while the relationship "
         "between inputs and target stays the same.")
@@ -62,18 +61,4 @@ def test_a_points_definition_under_the_other_name_is_no_evidence_for_it() -> Non
 
 
 def test_no_window_of_any_model_answer_borrows_a_sibling_definition() -> None:
-    kb = load_knowledge(knowledge_dir())
-    fired = []
-    for bq in kb.questions.values():
-        q = bq.question
-        if q.kind == "behavioral":
-            continue
-        units = split_units(q.model_answer)
-        windows = [q.model_answer[units[i].start:units[j].end]
-                   for i in range(len(units)) for j in range(i, min(i + 3, len(units)))]
-        texts = [k.text for k in q.key_points]
-        for k in q.key_points:
-            siblings = [t for t in texts if t != k.text]
-            if any(borrowed_definition(k.text, w, siblings) for w in windows):
-                fired.append(f"{q.id}/{k.id}")
-    assert fired == []
+    assert points_fired(borrowed_definition) == []
