@@ -49,7 +49,9 @@ SLOW_TESTS: dict[str, tuple[str, ...]] = {
                               "test_a_run_that_kills_the_coach_*"),
     "test_sandbox.py": ("test_infinite_loop_hits_the_time_limit", "test_memory_cap",
                         "test_no_network"),
-    "test_bench.py": ("test_help_probe_*", "test_tui_probe_*", "test_langchain_pipeline_*"),
+    "test_bench.py": ("test_help_probe_*", "test_tui_probe_*", "test_langchain_pipeline_*",
+                      # the real verifier re-scores a batch's windows: 6-8 s
+                      "test_the_report_splits_batch_grading_*"),
     "test_evals_interviewer.py": ("test_small_run_on_the_real_engine_*",
                                   "test_command_prints_pass_rates_*",
                                   "test_parallel_cases_give_the_same_outcomes",
@@ -59,7 +61,9 @@ SLOW_TESTS: dict[str, tuple[str, ...]] = {
     "test_bank_vectors.py": ("test_the_shipped_vectors_are_current_*",
                              "test_vectors_built_with_another_model_*",
                              "test_an_edited_text_is_embedded_*",  # a second model: 15 s
-                             "test_check_reports_stale_vectors_*"),  # 2 builds, 4 checks: 13 s
+                             "test_check_reports_stale_vectors_*",  # 2 builds, 4 checks: 13 s
+                             # finds every model window again with the real model: 9 s
+                             "test_check_reports_missing_or_broken_model_windows_*"),
     "test_note_vectors.py": ("*",),  # builds and checks chunk vectors with the model: 6-9 s
     "test_tui_screens.py": ("test_notes_filter_read_and_search_by_meaning",),
     "test_evals_retrieval.py": ("test_command_reports_metrics_*",),
@@ -72,6 +76,10 @@ SLOW_TESTS: dict[str, tuple[str, ...]] = {
     "test_tui_snapshots.py": ("*",),
     "test_tui_startup.py": ("test_home_screen_mounts_without_heavy_imports",),
     "test_tui_first_screen.py": ("test_home_screen_does_not_load_the_engine",),
+    # every window of every model answer against every key point: 2-5 s each
+    "test_role_swaps.py": ("test_no_window_of_any_model_answer_*",),
+    "test_directions.py": ("test_no_window_of_any_model_answer_*",),
+    "test_siblings.py": ("test_no_window_of_any_model_answer_*",),
 }
 
 
