@@ -114,10 +114,14 @@ def _without_pairs(text: str, a: str, b: str) -> str:
         for j in range(max(0, i - 2), min(len(found), i + 3)):
             if found[j][2] == other:
                 masked |= {i, j}
-    for i in sorted(masked, reverse=True):
+    if not masked:
+        return text
+    pieces, at = [], 0
+    for i in sorted(masked):  # one pass: a pasted wall of "L1 and L2" stays linear
         start, end, _ = found[i]
-        text = text[:start] + "both" + text[end:]
-    return text
+        pieces += [text[at:start], "both"]
+        at = end
+    return "".join([*pieces, text[at:]])
 
 
 def _roles(text: str, a: str, b: str) -> dict[str, set[str]]:
