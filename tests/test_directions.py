@@ -4,7 +4,7 @@ catches it, and where it must not fire."""
 
 from __future__ import annotations
 
-from bank_windows import points_fired
+from swap_support import points_fired
 
 from coach.grading.directions import relations, reversed_directions
 

@@ -3,7 +3,7 @@ every word of the point it contradicts: the check that catches it, and where it 
 
 from __future__ import annotations
 
-from bank_windows import points_fired
+from swap_support import exchanged, points_fired
 
 from coach.grading.conflicts import reversed_roles
 
@@ -91,8 +91,7 @@ def test_notes_under_a_heading_and_a_traded_opposite_are_read() -> None:
     notes = ("MSE: quadratic, outliers dominate. estimates cond. median.\n"
              "MAE: linear, robust. estimates cond. mean.")
     assert reversed_roles(MSE, notes)
-    assert not reversed_roles(MSE, notes.replace("median", "MEAN").replace("mean", "median")
-                              .replace("MEAN", "mean"))
+    assert not reversed_roles(MSE, exchanged(notes, "median", "mean"))
     # Without the heading's line break the last clause is about nothing in particular.
     assert not reversed_roles(MSE, "MSE is quadratic and MAE is linear. Both estimate a mean.")
 

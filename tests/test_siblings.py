@@ -4,7 +4,7 @@ that catches it, and where it must not fire."""
 
 from __future__ import annotations
 
-from bank_windows import points_fired
+from swap_support import exchanged, points_fired
 
 from coach.grading.siblings import borrowed_definition
 
@@ -25,8 +25,7 @@ def test_a_definition_under_the_other_name_is_caught_for_both_points() -> None:
 
 
 def test_right_definitions_in_the_rubric_or_other_words_are_not_borrowed() -> None:
-    right = SWAPPED.replace("Concept drift", "DATA").replace("Data drift", "Concept drift") \
-        .replace("DATA", "Data drift")
+    right = exchanged(SWAPPED, "Concept drift", "Data drift")
     assert not borrowed_definition(DATA, right, [CONCEPT, EXAMPLE])
     assert not borrowed_definition(CONCEPT, right, [DATA, EXAMPLE])
     # A right answer that says the relationship changes for concept drift shares words with

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from swap_support import exchanged
 
 from coach.grading.grader import Grader
 from coach.grading.models import GRADE_VERSION, Grade
@@ -256,7 +257,7 @@ def test_keys_and_values_swapped_are_not_credited(grader: Grader, kb) -> None:  
                "match the query against, and the keys are the actual content that gets "
                "averaged into the output.")
     assert _points(grader.grade(rubric, swapped))["qkv-roles"] == "contradicted"
-    right = swapped.replace("values", "KEYS").replace("keys", "values").replace("KEYS", "keys")
+    right = exchanged(swapped, "keys", "values")
     assert _points(grader.grade(rubric, right))["qkv-roles"] != "contradicted"
 
 
@@ -269,7 +270,7 @@ def test_notes_that_trade_the_mean_and_the_median_are_not_credited(grader: Grade
              "Huber: quadratic near zero, linear past delta.")
     points = _points(grader.grade(rubric, notes))
     assert points["mse-mean"] == points["mae-median"] == "contradicted"
-    right = notes.replace("median", "MEAN").replace("mean", "median").replace("MEAN", "mean")
+    right = exchanged(notes, "median", "mean")
     points = _points(grader.grade(rubric, right))
     assert "contradicted" not in (points["mse-mean"], points["mae-median"])
 
@@ -286,8 +287,7 @@ def test_swapped_drift_definitions_in_the_rubrics_words_earn_nothing(grader: Gra
     grade = grader.grade(rubric, swapped)
     assert _points(grade)["data-drift"] == _points(grade)["concept-drift"] == "contradicted"
     assert grade.level != "strong" and grade.score < 2.0
-    right = swapped.replace("Concept drift", "DATA").replace("Data drift", "Concept drift") \
-        .replace("DATA", "Data drift")
+    right = exchanged(swapped, "Concept drift", "Data drift")
     grade = grader.grade(rubric, right)
     assert "contradicted" not in (_points(grade)["data-drift"], _points(grade)["concept-drift"])
 
@@ -303,8 +303,7 @@ def test_bagging_and_boosting_swapped_in_the_rubrics_words_earn_nothing(grader: 
     points = _points(grade)
     assert points["bagging-variance"] == points["boosting-bias"] == "contradicted"
     assert grade.score < 2.0
-    right = swapped.replace("Boosting", "BAG").replace("Bagging", "Boosting") \
-        .replace("BAG", "Bagging")
+    right = exchanged(swapped, "Boosting", "Bagging")
     points = _points(grader.grade(rubric, right))
     assert "contradicted" not in (points["bagging-variance"], points["boosting-bias"])
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from coach.grading.text import STOPWORDS, has_negation, stem, words
+from coach.grading.text import STOPWORDS, has_negation, stem, word_matches, words
 
 # Paired opposites a wrong answer swaps (single words; both directions).
 OPPOSITES = [
@@ -90,12 +90,15 @@ def conflict_features(point: str, window: str) -> tuple[float, float, float]:
     return float(swap), float(number), float(negation)
 
 
+def _role_stem(word: str) -> str:
+    """A word's stem with a possessive 's dropped ("L1's gradient")."""
+    w = word.lower().replace("’", "'")
+    return stem(w[:-2] if w.endswith("'s") else w)
+
+
 def _role_tokens(text: str) -> list[tuple[str, str]]:
-    """(word, stem) pairs, with a possessive 's dropped ("L1's gradient")."""
-    return [(w, stem(w[:-2] if w.endswith("'s") else w)) for w in words(text)]
-
-
-_WORD_AT = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?", re.I)
+    """(word, stem) pairs of a text."""
+    return [(w, _role_stem(w)) for w in words(text)]
 
 
 def _without_pairs(text: str, a: str, b: str) -> str:
@@ -103,9 +106,7 @@ def _without_pairs(text: str, a: str, b: str) -> str:
     "keys and values") replaced by "both": such a mention gives neither a role, but the rest
     of the text still may ("Queries, keys and values are projections; the output averages the
     values")."""
-    found = [(m.start(), m.end(), stem(m.group()[:-2] if m.group().lower().endswith("'s")
-                                       else m.group()))
-             for m in _WORD_AT.finditer(text)]
+    found = [(m.start(), m.end(), _role_stem(m.group())) for m in word_matches(text)]
     masked: set[int] = set()
     for i, (_, _, si) in enumerate(found):
         if si not in (a, b):

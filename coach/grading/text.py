@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 STOPWORDS = frozenset(
@@ -76,6 +77,11 @@ def _add(units: list[Unit], text: str, start: int, end: int) -> None:
         end -= 1
     if end - start >= 2 and re.search(r"[A-Za-z0-9]", text[start:end]):
         units.append(Unit(text[start:end], start, end))
+
+
+def word_matches(text: str) -> Iterator[re.Match[str]]:
+    """The words of `words`, as matches: where each one stands in the text."""
+    return _WORD.finditer(text)
 
 
 def words(text: str) -> list[str]:

@@ -1,6 +1,6 @@
-"""Every window of one to three sentences of every non-behavioral model answer in the bank:
-what the surface checks of a wrong answer (role swaps, backwards directions, borrowed
-definitions) must never fire on, since the bank holds these answers to be right."""
+"""Support for the tests of the surface checks of a wrong answer (role swaps, backwards
+directions, borrowed definitions): the model-answer windows they must never fire on, since
+the bank holds these answers to be right, and the right version of a swapped answer."""
 
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ from collections.abc import Callable
 from coach.grading.text import split_units
 from coach.knowledge.loader import load_knowledge
 from coach.paths import knowledge_dir
+
+
+def exchanged(text: str, a: str, b: str) -> str:
+    """The text with every `a` and `b` changed places: a swapped answer put right."""
+    return text.replace(a, "\0").replace(b, a).replace("\0", b)
 
 
 @functools.lru_cache(maxsize=1)
