@@ -96,5 +96,37 @@ def test_notes_under_a_heading_and_a_traded_opposite_are_read() -> None:
     assert not reversed_roles(MSE, "MSE is quadratic and MAE is linear. Both estimate a mean.")
 
 
+# Comparisons the bank asks for, in a candidate's words: (point, swapped, right).
+COMPARISONS = [
+    ("PCA is unsupervised and finds directions of maximum total variance; LDA is supervised "
+     "and finds directions that best separate known classes.",
+     "LDA is unsupervised and looks for the directions of maximum total variance, whereas PCA "
+     "is supervised and looks for the directions that best separate the known classes.",
+     "PCA is unsupervised and looks for the directions of maximum total variance, whereas LDA "
+     "is supervised and looks for the directions that best separate the known classes."),
+    ("ETL transforms data in a separate processing step before loading it into the warehouse; "
+     "ELT loads raw data first and transforms it inside the warehouse or lakehouse, usually "
+     "with SQL.",
+     "With ELT you transform the data in a separate processing step before loading it into "
+     "the warehouse, and with ETL you load the raw data first and transform it inside the "
+     "warehouse, usually in SQL.",
+     "With ETL you transform the data in a separate processing step before loading it into "
+     "the warehouse, and with ELT you load the raw data first and transform it inside the "
+     "warehouse, usually in SQL."),
+    ("In a jailbreak the user attacks the model provider's policy, while in indirect injection "
+     "the user is usually the victim.",
+     "In prompt injection the user is attacking the provider's policy, while in a jailbreak "
+     "the user is usually the victim.",
+     "In a jailbreak the user is attacking the provider's policy, while in prompt injection "
+     "the user is usually the victim."),
+]
+
+
+def test_compared_methods_swapped_in_a_candidates_words_are_caught() -> None:
+    for point, swapped, right in COMPARISONS:
+        assert reversed_roles(point, swapped), swapped
+        assert not reversed_roles(point, right), right
+
+
 def test_no_window_of_any_model_answer_swaps_its_own_key_points() -> None:
     assert points_fired(lambda point, window, _: reversed_roles(point, window)) == []

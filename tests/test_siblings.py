@@ -59,5 +59,30 @@ def test_a_points_definition_under_the_other_name_is_no_evidence_for_it() -> Non
                                    [BOOSTING])
 
 
+GENERATIVE = ("A generative model learns the distribution of the data, p(x) or the joint p(x, y), "
+              "so it can assign likelihoods and sample new examples.")
+DISCRIMINATIVE = ("A discriminative model learns p(y | x) or a direct decision boundary between "
+                  "classes, without modelling how the inputs are distributed.")
+MCAR = ("MCAR means the probability of a value being missing is unrelated to any variable, "
+        "observed or unobserved, such as random sensor dropouts.")
+MAR = ("MAR means missingness depends only on observed variables, for example older "
+       "respondents skipping an income question when age is recorded.")
+
+
+def test_definitions_of_other_compared_methods_are_caught_in_a_candidates_words() -> None:
+    assert borrowed_definition(GENERATIVE, "A generative model learns p(y | x) or a direct "
+                               "decision boundary between the classes, without modelling how "
+                               "the inputs are distributed.", [DISCRIMINATIVE])
+    assert not borrowed_definition(GENERATIVE, "A generative model learns the joint p(x, y), so "
+                                   "it can assign likelihoods to the data and sample new "
+                                   "examples.", [DISCRIMINATIVE])
+    assert borrowed_definition(MCAR, "MCAR means missingness depends only on observed "
+                               "variables, like older people skipping the income question when "
+                               "age is recorded.", [MAR])
+    assert not borrowed_definition(MCAR, "MCAR means the chance that a value is missing has "
+                                   "nothing to do with any variable, observed or not, like "
+                                   "random sensor dropouts.", [MAR])
+
+
 def test_no_window_of_any_model_answer_borrows_a_sibling_definition() -> None:
     assert points_fired(borrowed_definition) == []

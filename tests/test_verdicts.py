@@ -261,6 +261,26 @@ def test_keys_and_values_swapped_are_not_credited(grader: Grader, kb) -> None:  
     assert _points(grader.grade(rubric, right))["qkv-roles"] != "contradicted"
 
 
+def test_compared_methods_swapped_lose_their_credit(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
+    """PCA and LDA, ETL and ELT each given the other's definition: the PCA answer graded 3.7
+    "good" (every point unverified, credited at its probability), as the right one does."""
+    pca = rubric_for(kb.question("pca-5").question)
+    swapped = ("PCA is supervised and finds the directions that best separate the known "
+               "classes, while LDA is unsupervised and finds the directions of maximum total "
+               "variance. LDA gives at most C - 1 components for C classes.")
+    wrong = grader.grade(pca, swapped)
+    right = grader.grade(pca, exchanged(swapped, "PCA", "LDA"))
+    assert _points(wrong)["unsupervised-vs-supervised"] == "contradicted"
+    assert "contradicted" not in _points(right).values()
+    assert wrong.score <= right.score - 1.0, (wrong.score, right.score)
+    etl = rubric_for(kb.question("etl-pipelines-2").question)
+    swapped = ("With ELT you transform the data in a separate processing step before loading it "
+               "into the warehouse, and with ETL you load the raw data first and transform it "
+               "inside the warehouse, usually in SQL.")
+    assert _points(grader.grade(etl, swapped))["definitions"] == "contradicted"
+    assert _points(grader.grade(etl, exchanged(swapped, "ETL", "ELT")))["definitions"] == "stated"
+
+
 def test_notes_that_trade_the_mean_and_the_median_are_not_credited(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
     """Notes-style answers of the verdict set's training half read "stated" on both points
     when they gave MSE the median and MAE the mean."""

@@ -46,6 +46,10 @@ ROLE_PAIRS = [
     ("supervised", "unsupervised"), ("rows", "columns"), ("mean", "median"),
     ("bagging", "boosting"), ("lstm", "gru"), ("ridge", "lasso"), ("micro", "macro"),
     ("mae", "mse"), ("mae", "rmse"), ("sigmoid", "softmax"), ("shadow", "canary"),
+    ("pca", "lda"), ("etl", "elt"), ("generative", "discriminative"), ("global", "local"),
+    ("parameter", "hyperparameter"), ("verification", "identification"), ("shap", "lime"),
+    ("jailbreak", "injection"), ("pointwise", "pairwise"), ("mcar", "mar"), ("mar", "mnar"),
+    ("gan", "vae"), ("rlhf", "dpo"),
 ]
 _ROLE_STEMS = [(stem(a), stem(b)) for a, b in ROLE_PAIRS]
 # Clause ends: what is said in a clause is said of the concept it names.
