@@ -63,10 +63,10 @@ GENERATIVE = ("A generative model learns the distribution of the data, p(x) or t
               "so it can assign likelihoods and sample new examples.")
 DISCRIMINATIVE = ("A discriminative model learns p(y | x) or a direct decision boundary between "
                   "classes, without modelling how the inputs are distributed.")
-MCAR = ("MCAR means the probability of a value being missing is unrelated to any variable, "
-        "observed or unobserved, such as random sensor dropouts.")
-MAR = ("MAR means missingness depends only on observed variables, for example older "
-       "respondents skipping an income question when age is recorded.")
+GAN = ("GANs produce sharp samples in a single forward pass but train unstably, suffer mode "
+       "collapse and provide no likelihood or encoder.")
+VAE = ("VAEs train stably, provide an encoder and a likelihood bound and cover modes well, but "
+       "samples tend to be blurry.")
 
 
 def test_definitions_of_other_compared_methods_are_caught_in_a_candidates_words() -> None:
@@ -76,12 +76,12 @@ def test_definitions_of_other_compared_methods_are_caught_in_a_candidates_words(
     assert not borrowed_definition(GENERATIVE, "A generative model learns the joint p(x, y), so "
                                    "it can assign likelihoods to the data and sample new "
                                    "examples.", [DISCRIMINATIVE])
-    assert borrowed_definition(MCAR, "MCAR means missingness depends only on observed "
-                               "variables, like older people skipping the income question when "
-                               "age is recorded.", [MAR])
-    assert not borrowed_definition(MCAR, "MCAR means the chance that a value is missing has "
-                                   "nothing to do with any variable, observed or not, like "
-                                   "random sensor dropouts.", [MAR])
+    assert borrowed_definition(GAN, "GANs train stably, give you an encoder and a likelihood "
+                               "bound and cover the modes well, but their samples are blurry.",
+                               [VAE])
+    assert not borrowed_definition(GAN, "GANs give sharp samples in one forward pass, but "
+                                   "training is unstable, they suffer mode collapse and have no "
+                                   "likelihood or encoder.", [VAE])
 
 
 def test_no_window_of_any_model_answer_borrows_a_sibling_definition() -> None:

@@ -48,7 +48,7 @@ ROLE_PAIRS = [
     ("mae", "mse"), ("mae", "rmse"), ("sigmoid", "softmax"), ("shadow", "canary"),
     ("pca", "lda"), ("etl", "elt"), ("generative", "discriminative"), ("global", "local"),
     ("parameter", "hyperparameter"), ("verification", "identification"), ("shap", "lime"),
-    ("jailbreak", "injection"), ("pointwise", "pairwise"), ("mcar", "mar"), ("mar", "mnar"),
+    ("jailbreak", "injection"), ("pointwise", "pairwise"),
     ("gan", "vae"), ("rlhf", "dpo"),
 ]
 _ROLE_STEMS = [(stem(a), stem(b)) for a, b in ROLE_PAIRS]
