@@ -80,6 +80,7 @@ SLOW_TESTS: dict[str, tuple[str, ...]] = {
     "test_role_swaps.py": ("test_no_window_of_any_model_answer_*",),
     "test_directions.py": ("test_no_window_of_any_model_answer_*",),
     "test_siblings.py": ("test_no_window_of_any_model_answer_*",),
+    "test_polarity.py": ("test_no_window_of_any_model_answer_*",),
 }
 
 

@@ -261,6 +261,24 @@ def test_keys_and_values_swapped_are_not_credited(grader: Grader, kb) -> None:  
     assert _points(grader.grade(rubric, right))["qkv-roles"] != "contradicted"
 
 
+def test_a_point_said_the_other_way_round_is_not_credited(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
+    """The point's own words with its negation taken away: it read ✓ "stated" (2.1 in all),
+    quoting the sentence that says the opposite, since the verifier reads both ways alike."""
+    rubric = rubric_for(kb.question("random-forests-3").question)
+    wrong = grader.grade(rubric, "Adding trees does increase overfitting: the test error goes "
+                                 "up as the number of trees grows, because each tree adds more "
+                                 "noise to the average.")
+    point = {k.id: k for k in wrong.key_points}["no-overfit"]
+    assert point.verdict == "contradicted" and wrong.score < 1.0
+    assert point.evidence is not None and "does increase overfitting" in point.evidence.text
+    right = grader.grade(rubric, "Adding trees does not increase overfitting: the test error "
+                                 "levels off as the number of trees grows, because each tree is "
+                                 "an independent draw being averaged.")
+    # The offline verifier cannot confirm it either ("unverified"), but it is not called wrong.
+    assert _points(right)["no-overfit"] in ("stated", "partial", "unverified")
+    assert right.score > wrong.score + 1.0, (right.score, wrong.score)
+
+
 def test_compared_methods_swapped_lose_their_credit(grader: Grader, kb) -> None:  # type: ignore[no-untyped-def]
     """PCA and LDA, ETL and ELT each given the other's definition: the PCA answer graded 3.7
     "good" (every point unverified, credited at its probability), as the right one does."""

@@ -13,6 +13,7 @@ from coach.grading.conflicts import conflict_features, reversed_roles
 from coach.grading.directions import reversed_directions
 from coach.grading.features import Calibration, FeatureExtractor
 from coach.grading.models import STATUS_OF, KeyPointResult, Quote, VerifierProbs
+from coach.grading.polarity import negated_point
 from coach.grading.policy import DEFAULT_POLICY, ScoringPolicy
 from coach.grading.reading import Answer, AnswerReader
 from coach.grading.rubric import Rubric, RubricPoint
@@ -210,7 +211,8 @@ class PointGrader:
         return self.rule.read(coverage, v, conflict_features(statement, quote.text),
                               swapped=reversed_roles(statement, quote.text)
                               or reversed_directions(statement, quote.text)
-                              or borrowed_definition(statement, quote.text, siblings))
+                              or borrowed_definition(statement, quote.text, siblings)
+                              or negated_point(statement, quote.text))
 
     def verify(self, pairs: list[tuple[str, str]]) -> Probs:
         """The verifier's reading of each (statement, window text) pair ({} without one)."""

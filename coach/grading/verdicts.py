@@ -93,8 +93,9 @@ class VerdictRule:
         """`swapped`: the window says of each of two paired concepts what the point says of
         the other (`conflicts.reversed_roles`), moves each of the point's quantities the
         other way (`directions.reversed_directions`), or gives the point's concept the
-        definition of its sibling's (`siblings.borrowed_definition`), which neither reading
-        can see: wrong."""
+        definition of its sibling's (`siblings.borrowed_definition`), or says a clause of the
+        point in its own words with the negation added or taken away
+        (`polarity.negated_point`), which neither reading can see: wrong."""
         d = self.data
         if swapped and coverage >= float(d["contradict_min_coverage"]):
             return PointReading("contradicted", 0.0, 0.0)
