@@ -119,6 +119,12 @@ COMPARISONS = [
      "the user is usually the victim.",
      "In a jailbreak the user is attacking the provider's policy, while in prompt injection "
      "the user is usually the victim."),
+    ("Logistic regression gives probabilities directly and reasonably calibrated, while SVM "
+     "scores are uncalibrated margins that need Platt scaling or isotonic calibration.",
+     "An SVM gives you calibrated probabilities directly, while logistic regression only "
+     "outputs uncalibrated margins that need Platt scaling.",
+     "Logistic regression gives you calibrated probabilities directly, while an SVM only "
+     "outputs uncalibrated margins that need Platt scaling."),
 ]
 
 

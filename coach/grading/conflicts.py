@@ -49,7 +49,8 @@ ROLE_PAIRS = [
     ("pca", "lda"), ("etl", "elt"), ("generative", "discriminative"), ("global", "local"),
     ("parameter", "hyperparameter"), ("verification", "identification"), ("shap", "lime"),
     ("jailbreak", "injection"), ("pointwise", "pairwise"),
-    ("gan", "vae"), ("rlhf", "dpo"),
+    ("gan", "vae"), ("rlhf", "dpo"), ("logistic", "svm"),
+    ("hinge", "log"),
 ]
 _ROLE_STEMS = [(stem(a), stem(b)) for a, b in ROLE_PAIRS]
 # Clause ends: what is said in a clause is said of the concept it names.
