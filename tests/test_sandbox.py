@@ -102,3 +102,41 @@ def test_grade_uses_the_test_results(grader, question: CodingQuestion) -> None: 
     assert good.score > broken.score
     assert "code-does-not-parse" in unparsable.flags and unparsable.score <= 2.5
     assert any("Tests passed" in f.text for f in good.feedback)
+
+
+def test_code_is_parsed_one_thread_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch checks candidate code on worker threads, and CPython 3.11's AST builder keeps
+    shared state: two parses at once failed a CI run with "SystemError: AST constructor
+    recursion depth mismatch". Every parse goes through one lock."""
+    import ast
+    import threading
+    import time
+
+    from coach import pysyntax
+
+    inside, most = [0], [0]
+    guard = threading.Lock()
+    real = ast.parse
+
+    def slow_parse(source: str) -> ast.Module:
+        with guard:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        time.sleep(0.002)
+        try:
+            return real(source)
+        finally:
+            with guard:
+                inside[0] -= 1
+
+    monkeypatch.setattr(pysyntax, "_parse", slow_parse)
+    answer = "My answer:\ndef f(x):\n    return x + 1\nThis adds one, as asked."
+    found: list[str] = []
+    threads = [threading.Thread(target=lambda: found.append(extract_code(answer)))
+               for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert found == ["def f(x):\n    return x + 1"] * 4
+    assert most[0] == 1

@@ -17,7 +17,6 @@ environment, and the whole run killed when it ends.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import json
 import math
@@ -37,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from coach import pysyntax
 from coach.grading.models import CodeResult, TestOutcome
 from coach.knowledge.models import CodingQuestion, CodingTest
 
@@ -88,7 +88,7 @@ def extract_code(answer: str) -> str:
             for end in range(len(tail), 0, -1):
                 candidate = "\n".join(tail[:end])
                 try:
-                    ast.parse(candidate)
+                    pysyntax.parse(candidate)
                 except SyntaxError:
                     continue
                 return candidate
@@ -312,7 +312,7 @@ def run_tests(question: CodingQuestion, answer: str, *, timeout: float = 5.0,
     else:
         code = extract_code(answer)
         try:
-            ast.parse(code)
+            pysyntax.parse(code)
         except SyntaxError as exc:
             return CodeResult(parsed=False, error=f"line {exc.lineno}: {exc.msg}",
                               total=len(question.tests))

@@ -199,10 +199,10 @@ class CodingQuestion(_QuestionBase):
                 raise ValueError("a SQL reference_solution must be one SELECT "
                                  "(WITH ... SELECT allowed)")
             return value
-        import ast
+        from coach import pysyntax
 
         try:
-            ast.parse(value)
+            pysyntax.parse(value)
         except SyntaxError as exc:
             raise ValueError(f"does not parse as Python: {exc.msg} (line {exc.lineno})") from None
         return value
