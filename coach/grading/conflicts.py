@@ -52,7 +52,7 @@ ROLE_PAIRS = [
     ("gan", "vae"), ("rlhf", "dpo"), ("logistic", "svm"),
     ("hinge", "log"),
 ]
-_ROLE_STEMS = [(stem(a), stem(b)) for a, b in ROLE_PAIRS]
+ROLE_STEMS = [(stem(a), stem(b)) for a, b in ROLE_PAIRS]
 # Clause ends: what is said in a clause is said of the concept it names.
 _CLAUSE = re.compile(r"([,;:()\n]|[.!?](?=\s|$)|—|–|\s-\s|"
                      r"\b(?:while|whereas|but|although|though|unlike|than|instead)\b)", re.I)
@@ -194,7 +194,7 @@ def reversed_roles(point: str, window: str) -> bool:
     (all its words when it opens on one and never names the other)."""
     all_p = {s for _, s in _role_tokens(point)}
     all_w = {s for _, s in _role_tokens(window)}
-    for a, b in _ROLE_STEMS:
+    for a, b in ROLE_STEMS:
         if not {a, b} <= all_w or not {a, b} & all_p:
             continue
         pt, wt = _without_pairs(point, a, b), _without_pairs(window, a, b)

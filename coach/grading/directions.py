@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 
-from coach.grading.text import NEGATIONS, STOPWORDS, stem
+from coach.grading.text import STOPWORDS, is_negation, stem
 
 # The quantities whose direction a tradeoff point states.
 EFFECTS = frozenset(stem(w) for w in (
@@ -139,7 +139,7 @@ def _subject(tokens: list[str], before: int) -> Driver | None:
 def _group_relations(tokens: list[str], out: Relations, carried: list[Driver]) -> list[Driver]:
     """Adds the relations of one statement; returns the drivers of its last effect (a statement
     with nothing but effects, "... but high variance", goes on with it)."""
-    if any(t in NEGATIONS or t.endswith("n't") for t in tokens):
+    if any(is_negation(t) for t in tokens):
         return []  # "does not reduce bias": leave negated statements to the verifier
     used: set[int] = set()
     effects = _effects(tokens, used)

@@ -16,13 +16,13 @@ from __future__ import annotations
 import functools
 import re
 
-from coach.grading.text import NEGATIONS, STOPWORDS, stem, words
+from coach.grading.text import STOPWORDS, is_negation, stem, words
 
 # Clause ends. A single line break is not one: model answers and pasted notes wrap lines
 # inside sentences.
-_CLAUSE = re.compile(r"[;:.!?()]|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)|—|–|\s-\s|"
-                     r"\b(?:while|whereas|but|although|though|unlike|rather\s+than|than|instead)\b",
-                     re.I)
+_CLAUSE = re.compile(r"([;:.!?()]|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)|—|–|\s-\s|"
+                     r"\b(?:while|whereas|but|although|though|unlike|rather\s+than|than|"
+                     r"instead)\b)", re.I)
 # What follows these up to the next comma is said not to hold ("rather than building one");
 # after a plain "than" it is a comparison ("more dense than oil"), not a denial.
 _NEGATING_OPENERS = {"rather than", "instead", "unlike"}
@@ -34,24 +34,21 @@ MIN_WORDS = 3
 SHARE = 0.9
 
 
-def _negator(word: str) -> bool:
-    return word in NEGATIONS or word.endswith("n't")
-
-
 @functools.lru_cache(maxsize=1 << 12)
 def _clauses(text: str) -> tuple[tuple[bool, frozenset[str]], ...]:
     """(negated, content stems) of every clause, comma-separated pieces apart."""
     out = []
-    openers = [""] + [" ".join(m.group().lower().split()) for m in _CLAUSE.finditer(text)]
-    for opener, part in zip(openers, _CLAUSE.split(text), strict=True):
-        for j, piece in enumerate(part.split(",")):
+    pieces = _CLAUSE.split(text)  # clause, the end that opens the next one, clause, ...
+    for i in range(0, len(pieces), 2):
+        opener = " ".join(pieces[i - 1].lower().split()) if i else ""
+        for j, piece in enumerate(pieces[i].split(",")):
             ws = words(piece)
-            if len(ws) > 1 and ws[0] in ("no", "yes") and any(_negator(w) for w in ws[1:]):
+            if len(ws) > 1 and ws[0] in ("no", "yes") and any(is_negation(w) for w in ws[1:]):
                 ws = ws[1:]  # "No, the cookies are not pure sugar": a reply, not a negation
-            negated = sum(_negator(w) for w in ws) % 2 == 1
+            negated = sum(is_negation(w) for w in ws) % 2 == 1
             if opener in _NEGATING_OPENERS and j == 0:
                 negated = not negated
-            stems = frozenset(stem(w) for w in ws if w not in STOPWORDS and not _negator(w))
+            stems = frozenset(stem(w) for w in ws if w not in STOPWORDS and not is_negation(w))
             if stems:
                 out.append((negated, stems))
     return tuple(out)

@@ -16,8 +16,8 @@ import functools
 import re
 from collections.abc import Sequence
 
-from coach.grading.conflicts import ROLE_PAIRS
-from coach.grading.text import content_stems, stem
+from coach.grading.conflicts import ROLE_STEMS
+from coach.grading.text import content_stems
 
 # Concepts of two words, read as one ("data (covariate) drift" -> "datadrift").
 _PHRASES = [
@@ -25,7 +25,7 @@ _PHRASES = [
      "datadrift"),
     (re.compile(r"\bconcept\s*(?:\([^)]{0,24}\)\s*)?(?:drift|shift)\b", re.I), "conceptdrift"),
 ]
-_PAIRS = [(stem(a), stem(b)) for a, b in ROLE_PAIRS] + [("datadrift", "conceptdrift")]
+_PAIRS = [*ROLE_STEMS, ("datadrift", "conceptdrift")]
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
 # A sibling is parallel when the two points share this share of their words (Jaccard, names
 # left out): data-drift and concept-drift share 0.22, bagging and boosting 0.125.

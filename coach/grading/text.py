@@ -118,8 +118,13 @@ def content_stems(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
 
 
+def is_negation(word: str) -> bool:
+    """A lower-case word that negates ("not", "never", "doesn't")."""
+    return word in NEGATIONS or word.endswith("n't")
+
+
 def has_negation(text: str) -> bool:
-    return any(w in NEGATIONS or w.endswith("n't") for w in words(text))
+    return any(is_negation(w) for w in words(text))
 
 
 def letter_ratio(text: str) -> float:
