@@ -17,6 +17,10 @@ def test_a_negation_added_or_taken_away_is_caught() -> None:
     assert negated_point(NO_OVERFIT, "Adding trees does increase overfitting.")
     assert negated_point(NO_OVERFIT, "Honestly? Adding trees does increase overfitting, I'd say.")
     assert negated_point(SPARSE, "L1 regularization never drives weights exactly to zero.")
+    # Another clause on the same topic that does not restate the point does not hide it.
+    assert negated_point(NO_OVERFIT, "Adding trees does increase overfitting; the test error "
+                                     "rises as the number of trees grows because each tree "
+                                     "adds variance to the average.")
 
 
 def test_the_point_said_the_same_way_or_in_other_words_is_not_negated() -> None:
